@@ -1,0 +1,5 @@
+"""``python -m dialer`` is the same as the ``dialer`` console script."""
+
+from dialer.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,82 @@
+"""The ``dialer`` command: starts the window, or runs a sub-command.
+
+Start-up speed matters (a ``tel:`` link click spawns a whole process), so this module imports only the
+standard library. Each sub-command lives in its own ``*_cmd.py`` module with a ``register(subparsers)``
+function; handlers import what they need when they run.
+
+A ``tel:``/``callto:`` URI or ``quick-call`` first tries the running instance (``dialer.desktop.handoff``,
+standard library only) and exits at once when one answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from dialer import __version__
+
+COMMAND_MODULES = (
+    "dialer.cli.parse_cmd",
+    "dialer.cli.contacts_cmd",
+    "dialer.cli.history_cmd",
+    "dialer.cli.account_cmd",
+    "dialer.cli.call_cmd",
+    "dialer.cli.sandbox_cmd",
+    "dialer.cli.desktop_cmd",
+)
+
+
+def _is_uri(arg: str) -> bool:
+    low = arg.strip().lower()
+    return low.startswith(("tel:", "callto:"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dialer",
+        description="A fast desktop dialer for web telephony providers. Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"dialer {__version__}")
+    parser.add_argument("--demo", action="store_true",
+                        help="start with the built-in provider sandbox and demo accounts (no account needed)")
+    parser.add_argument("--minimized", action="store_true", help="start hidden in the tray")
+    parser.add_argument("--untrusted-args", dest="untrusted", nargs=argparse.REMAINDER, default=None,
+                        help="a tel:/callto: URI handed over by the desktop (never trusted)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+
+    # Hand-off fast path: a link or quick-call goes to the running instance if there is one.
+    if args_list and (_is_uri(args_list[0]) or args_list[0] in ("quick-call", "--untrusted-args")):
+        from dialer.desktop import handoff
+
+        code = handoff.forward(args_list)
+        if code is not None:
+            return code
+
+    uri: str | None = None
+    if args_list and _is_uri(args_list[0]):
+        uri, args_list = args_list[0], args_list[1:]
+
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.untrusted:
+        uri = args.untrusted[0]
+    if getattr(args, "func", None) is not None:
+        result: int = args.func(args)
+        return result
+
+    from dialer.ui import app
+
+    return app.run(demo=args.demo, uri=uri, minimized=args.minimized)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

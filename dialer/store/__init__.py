@@ -1,0 +1,1 @@
+"""dialer.store"""
