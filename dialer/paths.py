@@ -8,6 +8,7 @@ library and platformdirs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -22,10 +23,8 @@ def home_override() -> Path | None:
 
 def _ensure(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(OSError):  # e.g. a filesystem without modes
         path.chmod(0o700)
-    except OSError:  # pragma: no cover - e.g. a filesystem without modes
-        pass
     return path
 
 

@@ -149,7 +149,8 @@ class Call:
         """
         own = self.leg(LegRole.SELF)
         dest = self.leg(LegRole.DESTINATION)
-        if own is not None and own.state.is_terminal and own.state is not LegState.COMPLETED:
-            if dest is None or dest.state in (LegState.QUEUED, LegState.UNKNOWN, LegState.CANCELED):
-                return own.state
+        own_failed = own is not None and own.state.is_terminal and own.state is not LegState.COMPLETED
+        dest_untouched = dest is None or dest.state in (LegState.QUEUED, LegState.UNKNOWN, LegState.CANCELED)
+        if own is not None and own_failed and dest_untouched:
+            return own.state
         return dest.state if dest is not None else LegState.UNKNOWN

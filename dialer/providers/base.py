@@ -226,3 +226,4 @@ class Provider(abc.ABC):
 
     async def aclose(self) -> None:
         """Release network resources (the injected client is owned by the caller)."""
+        return None
