@@ -1,0 +1,17 @@
+"""The one place the app imports Qt from (PySide6), so the binding and its quirks live in one module.
+
+Modules do ``from dialer.qt import QtCore, QtGui, QtWidgets`` (and the few names below). Importing this
+module also sets ``QT_API=pyside6`` before anyone imports qasync, so qasync picks PySide6. QtSvg and
+QtTest are not imported here (start-up cost): import them through :func:`svg` / where needed.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_API", "pyside6")
+
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+
+__all__ = ["QTimer", "Qt", "QtCore", "QtGui", "QtWidgets", "Signal", "Slot"]
