@@ -268,6 +268,8 @@ def _info(number: PhoneNumber) -> NumberInfo:
     carrier_name = ""
     if valid:
         place = _geocoder.description_for_valid_number(number, _LANG, region=region) or ""
+        if place == country_name:  # the geocoder falls back to the country: no finer place known
+            place = ""
         carrier_name = _carrier.name_for_number(number, _LANG) or ""
     zones = tuple(z for z in _timezone.time_zones_for_number(number) if z != "Etc/Unknown")
     number_type = _TYPE_MAP.get(phonenumbers.number_type(number), NumberType.UNKNOWN)
