@@ -1,15 +1,48 @@
-"""`dialer` sub-commands: desktop (placeholder until implemented)."""
+"""`dialer` sub-commands for desktop integration: register-handler, unregister-handler, quick-call."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 
 def register(sub: Any) -> None:
     """Add this module's sub-commands to the `dialer` parser."""
-    del sub  # nothing yet
+    reg = sub.add_parser("register-handler", help="make dialer open tel: and callto: links (this user only)")
+    reg.set_defaults(func=_register_handler)
+    unreg = sub.add_parser("unregister-handler", help="stop dialer from opening tel: and callto: links")
+    unreg.set_defaults(func=_unregister_handler)
+    quick = sub.add_parser("quick-call", help="open the quick-call popup (in the running dialer if there is one)")
+    quick.set_defaults(func=_quick_call)
 
 
-def _unused(args: argparse.Namespace) -> int:  # pragma: no cover
+def _register_handler(args: argparse.Namespace) -> int:
+    from dialer.desktop import registration
+
+    try:
+        print(registration.register())
+    except registration.RegistrationError as exc:
+        print(f"dialer: {exc}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _unregister_handler(args: argparse.Namespace) -> int:
+    from dialer.desktop import registration
+
+    try:
+        print(registration.unregister())
+    except registration.RegistrationError as exc:
+        print(f"dialer: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _quick_call(args: argparse.Namespace) -> int:
+    # main() already offered "quick-call" to a running instance (dialer.desktop.handoff.forward) before
+    # parsing arguments; reaching here means none is running, so start the app.
+    # TODO(ui): the app has no quick-call start option yet; once it has, pass it here so the popup shows.
+    from dialer.ui import app
+
+    return app.run(demo=False, uri=None, minimized=False)

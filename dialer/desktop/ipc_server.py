@@ -1,0 +1,229 @@
+"""Server side of the single-instance hand-off: the running app listens for links passed by new processes.
+
+A ``QLocalServer`` on :func:`dialer.desktop.handoff.server_name` (a 0600 socket in a 0700 runtime
+directory; a per-user pipe on Windows). Each connection carries one request line (see
+:mod:`dialer.desktop.protocol`); the server answers one reply line and closes. Anything that is not a
+valid request (oversized, not JSON, unknown version or action, a link that is not a phone number) is
+logged, answered with an error and otherwise ignored: it never reaches the app and never stops the
+server. Valid requests are emitted as :class:`~dialer.desktop.requests.HandoffRequest`; the app fills the
+number in and asks for confirmation, it never places a call from a request.
+
+Start-up: :func:`claim_or_connect` makes this process the instance, or hands its own request to the
+instance that already runs (also when two start at the same moment).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from dialer.desktop import handoff, protocol, requests
+from dialer.qt import QtCore, QtNetwork, Signal
+
+log = logging.getLogger(__name__)
+
+CONNECTION_TIMEOUT_MS = 5000
+"""A client that has not sent its line by then is dropped (a stuck or hostile peer cannot pile up)."""
+
+
+class Error(Exception):
+    """Base of the hand-off server's errors."""
+
+
+class ListenError(Error):
+    """The server could not listen; the text says why and what to do."""
+
+
+class _Connection(QtCore.QObject):
+    """One client connection: collects one line (bounded), answers, closes."""
+
+    def __init__(self, socket: QtNetwork.QLocalSocket, server: IpcServer) -> None:
+        super().__init__(server)
+        self._socket = socket
+        self._server = server
+        self._buffer = bytearray()
+        self._done = False
+        socket.setParent(self)
+        socket.readyRead.connect(self._on_ready_read)
+        socket.disconnected.connect(self._on_disconnected)
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._on_timeout)
+        self._timer.start(CONNECTION_TIMEOUT_MS)
+
+    def _on_ready_read(self) -> None:
+        if self._done:
+            self._socket.readAll()  # discard anything after the one request
+            return
+        self._buffer += bytes(self._socket.readAll().data())
+        newline = self._buffer.find(b"\n")
+        if newline < 0 and len(self._buffer) >= protocol.MAX_MESSAGE_BYTES:
+            log.warning("Hand-off message dropped: longer than %d bytes", protocol.MAX_MESSAGE_BYTES)
+            self._finish(protocol.encode_reply(False, f"message longer than {protocol.MAX_MESSAGE_BYTES} bytes"))
+            return
+        if newline < 0:
+            return
+        line = bytes(self._buffer[: newline + 1])
+        self._buffer.clear()
+        self._finish(self._server._handle_line(line))
+
+    def _finish(self, reply: bytes) -> None:
+        self._done = True
+        self._timer.stop()
+        if self._socket.state() == QtNetwork.QLocalSocket.LocalSocketState.ConnectedState:
+            self._socket.write(reply)
+            self._socket.flush()
+            self._socket.disconnectFromServer()  # after the pending reply is written
+        if self._socket.state() == QtNetwork.QLocalSocket.LocalSocketState.UnconnectedState:
+            self.deleteLater()
+
+    def _on_timeout(self) -> None:
+        log.info("Hand-off connection dropped: no request within %d ms", CONNECTION_TIMEOUT_MS)
+        self._done = True
+        self._socket.abort()
+        self.deleteLater()
+
+    def _on_disconnected(self) -> None:
+        self._timer.stop()
+        self.deleteLater()
+
+
+class IpcServer(QtCore.QObject):
+    """Listens for hand-off requests and emits each valid one as ``requestReceived(HandoffRequest)``."""
+
+    requestReceived = Signal(object)  # dialer.desktop.requests.HandoffRequest
+
+    def __init__(self, name: str | None = None, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self._name = name or handoff.server_name()
+        self._server = QtNetwork.QLocalServer(self)
+        self._server.setSocketOptions(QtNetwork.QLocalServer.SocketOption.UserAccessOption)
+        self._server.newConnection.connect(self._on_new_connection)
+
+    @property
+    def name(self) -> str:
+        """The socket path (POSIX) or pipe name (Windows) this server listens on."""
+        return self._name
+
+    def is_listening(self) -> bool:
+        return self._server.isListening()
+
+    def listen(self) -> None:
+        """Start listening; raises :class:`ListenError` when the name is taken or not usable."""
+        if self._server.isListening():
+            return
+        if not self._server.listen(self._name):
+            error = self._server.serverError()
+            text = self._server.errorString()
+            if error == QtNetwork.QAbstractSocket.SocketError.AddressInUseError:
+                raise ListenError(f"Another dialer is already listening on {self._name}.")
+            raise ListenError(
+                f"Could not open the hand-off socket {self._name}: {text}. Links will open new windows "
+                "instead; check that the folder exists and belongs to you."
+            )
+        if sys.platform != "win32":
+            with contextlib.suppress(OSError):
+                os.chmod(self._name, 0o600)
+                os.chmod(Path(self._name).parent, 0o700)
+        log.info("Hand-off server listening on %s", self._name)
+
+    def remove_stale(self) -> None:
+        """Remove a socket file left by a crashed instance. Only call when nobody answers on it."""
+        QtNetwork.QLocalServer.removeServer(self._name)
+
+    def close(self) -> None:
+        """Stop listening and remove the socket file."""
+        if self._server.isListening():
+            self._server.close()
+            QtNetwork.QLocalServer.removeServer(self._name)
+
+    def _on_new_connection(self) -> None:
+        while self._server.hasPendingConnections():
+            socket = self._server.nextPendingConnection()
+            if socket is not None:
+                _Connection(socket, self)
+
+    def _handle_line(self, line: bytes) -> bytes:
+        """Validate one request line; emit it when valid. Returns the reply line."""
+        try:
+            request = requests.decode(line)
+        except protocol.ProtocolError as exc:
+            log.warning("Hand-off request refused (%d bytes): %s", len(line), exc)
+            return protocol.encode_reply(False, str(exc))
+        except Exception:  # never let one message stop the server
+            log.exception("Hand-off request could not be read")
+            return protocol.encode_reply(False, "internal error while reading the request")
+        log.info("Hand-off request: %s", request.action)
+        QtCore.QTimer.singleShot(0, lambda: self.requestReceived.emit(request))
+        return protocol.encode_reply(True)
+
+
+@contextlib.contextmanager
+def _claim_lock() -> Iterator[None]:
+    """Serialise "is one running? else remove stale socket and listen" across processes.
+
+    Without it, two instances starting together could both see a stale socket, and the second could
+    delete the first one's fresh socket.
+    """
+    from dialer import paths
+
+    lock_path = paths.runtime_dir() / "dialer.lock"
+    with open(lock_path, "a+b") as lock_file:
+        if sys.platform == "win32":  # pragma: no cover - Windows only
+            import msvcrt
+
+            lock_file.seek(0)
+            msvcrt.locking(lock_file.fileno(), msvcrt.LK_LOCK, 1)
+            try:
+                yield
+            finally:
+                lock_file.seek(0)
+                msvcrt.locking(lock_file.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+
+
+def claim_or_connect(
+    server: IpcServer,
+    action: str = protocol.ACTION_SHOW,
+    args: dict[str, str] | None = None,
+    *,
+    attempts: int = 3,
+) -> int | None:
+    """Become the single instance, or hand ``action`` to the one already running.
+
+    Returns None when this process now listens (carry on starting the app), or an exit code when the
+    request went to (0) or was refused by (1, reason on stderr) the running instance. If listening fails
+    because another process won the race, connects to that one as a client. Raises :class:`ListenError`
+    when neither works.
+    """
+    last_error: ListenError | None = None
+    with _claim_lock():
+        for _ in range(max(1, attempts)):
+            try:
+                handoff.send(action, args)
+            except handoff.NotRunning:
+                pass
+            except handoff.HandoffError as exc:
+                print(f"dialer: {exc}", file=sys.stderr)
+                return 1
+            else:
+                return 0
+            server.remove_stale()  # nobody answered: any socket file there is left from a crash
+            try:
+                server.listen()
+            except ListenError as exc:
+                last_error = exc  # lost the bind race: the winner should answer on the next round
+                continue
+            return None
+    raise last_error or ListenError("Could not become the single dialer instance.")
