@@ -15,3 +15,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 
 __all__ = ["QTimer", "Qt", "QtCore", "QtGui", "QtWidgets", "Signal", "Slot"]
+
+# QtNetwork: QLocalServer/QLocalSocket for the single-instance hand-off (dialer.desktop.ipc_server).
+from PySide6 import QtNetwork
+
+__all__ += ["QtNetwork"]
