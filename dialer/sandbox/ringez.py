@@ -1,0 +1,323 @@
+"""Ringez emulator under /api/v1 (see README.md for the choices where ringez.md is silent).
+
+Errors are ``{"error": "<what went wrong and how to fix it>", "code": "<snake_case>"}``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from dialer.core.calls import LegState
+
+from .common import BadBody, is_e164, json_object
+from .state import SandboxState, iso
+from .telephony import SimCall
+
+DEMO_EMAIL = "demo@ringez.test"
+DEMO_PASSWORD = "ringez-demo-password"
+DEMO_BALANCE_MINUTES = 60
+FREE_MINUTES = 5
+IDEMPOTENCY_WINDOW_S = 5 * 60
+OTP_TTL_S = 10 * 60
+RINGEZ_CALLER_ID = "+17623713590"  # the number Ringez dials out from in direct mode (from ringez.md)
+RATES_BY_COUNTRY_CODE = {"1": 0.05, "91": 0.08, "44": 0.06}
+DEFAULT_RATE = 0.10
+DTMF_DIGITS = re.compile(r"^[0-9*#w]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# Twilio-like status words for the Ringez `status` field.
+_STATUS = {
+    LegState.QUEUED: "queued",
+    LegState.RINGING: "ringing",
+    LegState.ANSWERED: "in-progress",
+    LegState.COMPLETED: "completed",
+    LegState.BUSY: "busy",
+    LegState.NO_ANSWER: "no-answer",
+    LegState.REJECTED: "busy",  # Twilio reports a declined call as busy
+    LegState.FAILED: "failed",
+    LegState.CANCELED: "canceled",
+    LegState.UNKNOWN: "queued",
+}
+
+
+def rate_for(number: str) -> float:
+    digits = number.lstrip("+")
+    for cc in sorted(RATES_BY_COUNTRY_CODE, key=len, reverse=True):
+        if digits.startswith(cc):
+            return RATES_BY_COUNTRY_CODE[cc]
+    return DEFAULT_RATE
+
+
+@dataclass
+class RingezUser:
+    email: str
+    password: str | None
+    balance_minutes: int
+    balance_usd: float = 0.0
+    call_ids: list[str] = field(default_factory=list)
+    idempotency: dict[str, tuple[str, str, float]] = field(default_factory=dict)  # key -> (call, sid, at)
+
+
+class RingezState:
+    def __init__(self, sandbox: SandboxState) -> None:
+        self.sandbox = sandbox
+        self.reset()
+
+    def reset(self) -> None:
+        self.users: dict[str, RingezUser] = {
+            DEMO_EMAIL: RingezUser(DEMO_EMAIL, DEMO_PASSWORD, DEMO_BALANCE_MINUTES, 3.0)}
+        self.sessions: dict[str, str] = {}
+        self.otps: dict[str, tuple[str, float]] = {}
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": message, "code": code}, status_code=status)
+
+
+def routes(sandbox: SandboxState) -> tuple[list[Route], RingezState]:
+    st = RingezState(sandbox)
+    clock = sandbox.clock
+
+    async def body_or_error(request: Request) -> dict[str, Any] | Response:
+        try:
+            return await json_object(request)
+        except BadBody as exc:
+            return _error(400, "invalid_json", f"The request body could not be read ({exc}). Send JSON.")
+
+    def email_of(data: dict[str, Any]) -> str | None:
+        email = data.get("email")
+        if isinstance(email, str) and EMAIL.match(email.strip()):
+            return email.strip().lower()
+        return None
+
+    def user_of(request: Request) -> RingezUser | None:
+        sid = request.headers.get("x-session-id", "")
+        email = st.sessions.get(sid)
+        return st.users.get(email) if email else None
+
+    def unauthorized() -> JSONResponse:
+        return _error(401, "unauthorized", "Missing or unknown session. Log in again (X-Session-ID header).")
+
+    def new_session(user: RingezUser) -> str:
+        sid = "sess_" + secrets.token_hex(12)
+        st.sessions[sid] = user.email
+        return sid
+
+    async def check_email(request: Request) -> Response:
+        data = await body_or_error(request)
+        if isinstance(data, Response):
+            return data
+        email = email_of(data)
+        if email is None:
+            return _error(400, "invalid_email", "That is not an email address. Check the spelling.")
+        return JSONResponse({"status": "existing_user" if email in st.users else "new_user", "email": email})
+
+    async def send_otp(request: Request) -> Response:
+        data = await body_or_error(request)
+        if isinstance(data, Response):
+            return data
+        email = email_of(data)
+        if email is None:
+            return _error(400, "invalid_email", "That is not an email address. Check the spelling.")
+        code = f"{secrets.randbelow(10**6):06d}"
+        st.otps[email] = (code, clock.now() + OTP_TTL_S)
+        sandbox.send_otp(email, code)
+        return JSONResponse({"success": True, "message": f"A 6-digit code was sent to {email}."})
+
+    async def verify_otp(request: Request) -> Response:
+        data = await body_or_error(request)
+        if isinstance(data, Response):
+            return data
+        email = email_of(data)
+        otp = str(data.get("otp", "")).strip()
+        if email is None or not otp:
+            return _error(400, "invalid_request", "Send both 'email' and the 6-digit 'otp'.")
+        sent = st.otps.get(email)
+        if sent is None or sent[0] != otp:
+            return _error(400, "invalid_otp", "That code is not right. Check the email or ask for a new code.")
+        if clock.now() > sent[1]:
+            del st.otps[email]
+            return _error(400, "otp_expired", "That code has expired. Ask for a new code.")
+        del st.otps[email]
+        user = st.users.get(email)
+        if user is None:
+            user = st.users[email] = RingezUser(email, None, FREE_MINUTES)
+        return JSONResponse({"session_id": new_session(user),
+                             "user": {"email": user.email, "balance_minutes": user.balance_minutes}})
+
+    async def login(request: Request) -> Response:
+        data = await body_or_error(request)
+        if isinstance(data, Response):
+            return data
+        email = email_of(data)
+        user = st.users.get(email or "")
+        password = data.get("password")
+        if user is None or user.password is None or password != user.password:
+            return _error(401, "invalid_credentials", "Wrong email or password. Check them, or sign in "
+                          "with an emailed code instead.")
+        return JSONResponse({"session_id": new_session(user),
+                             "user": {"email": user.email, "balance_minutes": user.balance_minutes}})
+
+    async def me(request: Request) -> Response:
+        user = user_of(request)
+        if user is None:
+            return unauthorized()
+        return JSONResponse({"balance_minutes": user.balance_minutes, "balance_usd": user.balance_usd,
+                             "email": user.email})
+
+    def bill(user: RingezUser) -> Any:
+        def on_end(call: SimCall) -> None:
+            minutes = math.ceil(call.talk_seconds(clock.sim_now()) / 60)
+            call.data["billed_minutes"] = minutes
+            user.balance_minutes = max(0, user.balance_minutes - minutes)
+        return on_end
+
+    async def initiate(request: Request) -> Response:
+        user = user_of(request)
+        if user is None:
+            return unauthorized()
+        data = await body_or_error(request)
+        if isinstance(data, Response):
+            return data
+        to_number = data.get("to_number")
+        if not is_e164(to_number):
+            return _error(400, "invalid_number", "The number to call must be in international format, "
+                          "e.g. +919876543210.")
+        mode = data.get("mode", "bridge")
+        if mode not in ("bridge", "direct"):
+            return _error(400, "invalid_mode", "mode must be 'bridge' (default) or 'direct'.")
+        from_number = data.get("from_number")
+        if mode == "bridge":
+            if from_number is None:
+                return _error(400, "from_number_required", "Bridge mode rings your phone first: send your "
+                              "own number as from_number (international format), or use mode 'direct'.")
+            if not is_e164(from_number):
+                return _error(400, "invalid_number", "Your own number (from_number) must be in "
+                              "international format, e.g. +15551234567.")
+        key = data.get("idempotency_key")
+        if key is not None and not isinstance(key, str):
+            return _error(400, "invalid_request", "idempotency_key must be a string.")
+        now = clock.now()
+        if key:
+            seen = user.idempotency.get(key)
+            if seen is not None and now - seen[2] < IDEMPOTENCY_WINDOW_S:
+                return JSONResponse({"alreadyInitiated": True, "callSid": seen[1]})
+        if user.balance_minutes < 1:
+            return _error(402, "insufficient_balance", "You have 0 minutes left. Add credits at "
+                          "https://ringez.com/wallet, then try again.")
+        call_id = "call_" + secrets.token_hex(8)
+        sid = "CA" + secrets.token_hex(16)
+        own = from_number if mode == "bridge" else RINGEZ_CALLER_ID
+        sandbox.telephony.place(
+            call_id=call_id, provider="ringez", mode=mode, from_number=own, to_number=to_number,
+            max_duration_s=user.balance_minutes * 60.0,
+            data={"sid": sid, "rate": rate_for(to_number), "user": user.email},
+            end_listeners=[bill(user)],
+        )
+        user.call_ids.append(call_id)
+        if key:
+            user.idempotency[key] = (call_id, sid, now)
+        return JSONResponse({"call_id": call_id, "status": "initiated", "mode": mode, "to_number": to_number,
+                             "from_number": own, "twilio_call_sid": sid})
+
+    def own_call(request: Request, user: RingezUser) -> SimCall | None:
+        call_id = request.path_params["call_id"]
+        call = sandbox.telephony.calls.get(call_id)
+        if call is None or call.provider != "ringez" or call.data.get("user") != user.email:
+            return None
+        return call
+
+    def not_found() -> JSONResponse:
+        return _error(404, "call_not_found", "No such call on this account. Check the call id.")
+
+    def cost(call: SimCall) -> tuple[int, int, float]:
+        seconds = call.talk_seconds(clock.sim_now())
+        minutes = math.ceil(seconds / 60)
+        return seconds, minutes, round(minutes * float(call.data["rate"]), 4)
+
+    async def call_status(request: Request) -> Response:
+        user = user_of(request)
+        if user is None:
+            return unauthorized()
+        call = own_call(request, user)
+        if call is None:
+            return not_found()
+        seconds, minutes, amount = cost(call)
+        return JSONResponse({"call_id": call.id, "status": _STATUS[call.state], "duration": seconds,
+                             "estimated_cost": {"minutes": minutes, "amount": amount, "currency": "USD"}})
+
+    async def end_call(request: Request) -> Response:
+        user = user_of(request)
+        if user is None:
+            return unauthorized()
+        call = own_call(request, user)
+        if call is None:
+            return not_found()
+        sandbox.telephony.hang_up(call)
+        return JSONResponse({"call_id": call.id, "status": _STATUS[call.state]})
+
+    async def actions(request: Request) -> Response:
+        user = user_of(request)
+        if user is None:
+            return unauthorized()
+        call = own_call(request, user)
+        if call is None:
+            return not_found()
+        data = await body_or_error(request)
+        if isinstance(data, Response):
+            return data
+        if data.get("action") != "dtmf":
+            return _error(400, "unsupported_action", "The only supported action is 'dtmf'.")
+        params = data.get("parameters")
+        digits = params.get("digits") if isinstance(params, dict) else None
+        if not isinstance(digits, str) or not DTMF_DIGITS.match(digits):
+            return _error(400, "invalid_digits", "digits may only contain 0-9, *, # and w (wait 0.5 s).")
+        if call.state is not LegState.ANSWERED:
+            return _error(409, "call_not_active", "Keys can only be sent while the call is connected.")
+        call.dtmf.append(digits)
+        return JSONResponse({"success": True, "call_id": call.id, "action": "dtmf", "digits": digits})
+
+    async def history(request: Request) -> Response:
+        user = user_of(request)
+        if user is None:
+            return unauthorized()
+        try:
+            limit = int(request.query_params.get("limit", "10"))
+            offset = int(request.query_params.get("offset", "0"))
+        except ValueError:
+            return _error(400, "invalid_request", "limit and offset must be whole numbers.")
+        if limit < 1 or limit > 100 or offset < 0:
+            return _error(400, "invalid_request", "limit must be 1-100 and offset 0 or more.")
+        calls = [sandbox.telephony.calls[c] for c in reversed(user.call_ids) if c in sandbox.telephony.calls]
+        page = calls[offset:offset + limit]
+        items = []
+        for call in page:
+            seconds, _minutes, amount = cost(call)
+            items.append({"call_id": call.id, "to_number": call.to_number, "status": _STATUS[call.state],
+                          "duration": seconds, "cost": amount,
+                          "started_at": iso(call.created_wall)})
+        return JSONResponse({"calls": items,
+                             "pagination": {"total": len(calls), "limit": limit, "offset": offset,
+                                            "has_more": offset + len(page) < len(calls)}})
+
+    base = "/api/v1"
+    return [
+        Route(f"{base}/auth/check-email", check_email, methods=["POST"]),
+        Route(f"{base}/auth/send-otp", send_otp, methods=["POST"]),
+        Route(f"{base}/auth/verify-otp", verify_otp, methods=["POST"]),
+        Route(f"{base}/auth/login", login, methods=["POST"]),
+        Route(f"{base}/auth/me", me, methods=["GET"]),
+        Route(f"{base}/calls/initiate", initiate, methods=["POST"]),
+        Route(f"{base}/calls", history, methods=["GET"]),
+        Route(f"{base}/calls/{{call_id}}", call_status, methods=["GET"]),
+        Route(f"{base}/calls/{{call_id}}", end_call, methods=["DELETE"]),
+        Route(f"{base}/calls/{{call_id}}/actions", actions, methods=["POST"]),
+    ], st

@@ -1,0 +1,21 @@
+"""Every sandbox test starts from a clean sandbox and gets an httpx client bound to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from dialer.sandbox import SandboxServer
+
+
+@pytest.fixture(autouse=True)
+def _clean(sandbox_reset: SandboxServer) -> None:
+    """Autouse: each test here starts from a reset sandbox."""
+
+
+@pytest.fixture
+def client(sandbox_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=sandbox_url, timeout=10) as c:
+        yield c
