@@ -1,0 +1,115 @@
+"""Which account places the call, how (ring my phone first, or direct), and the user's own number.
+
+Only accounts the user signed in to are listed. The "Ring my phone first" choice appears only where the
+provider offers both bridge and direct calls; the own-number field only where bridge calls need it.
+Accounts are duck-typed service ``AccountView`` objects (id, provider_id, label, capabilities, signed_in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dialer.core.calls import CallMode
+from dialer.qt import QtCore, QtWidgets
+
+
+class AccountPicker(QtWidgets.QWidget):
+    accountChanged = QtCore.Signal(object)  # the AccountView, or None
+    ownNumberEdited = QtCore.Signal(str)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("accountPicker")
+        self._accounts: list[Any] = []
+        form = QtWidgets.QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.combo = QtWidgets.QComboBox(self)
+        self.combo.setAccessibleName("Account to call with")
+        self.combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(18)
+        self.combo.currentIndexChanged.connect(self._on_account)
+        form.addRow("Call with", self.combo)
+        self.ring_first = QtWidgets.QCheckBox("Ring my phone first", self)
+        self.ring_first.setAccessibleName("Ring my phone first")
+        self.ring_first.setToolTip("Your phone rings first; when you answer, the other number is dialled.")
+        self.ring_first.toggled.connect(self._update_own_visibility)
+        form.addRow("", self.ring_first)
+        self.own_number = QtWidgets.QLineEdit(self)
+        self.own_number.setAccessibleName("Your phone number")
+        self.own_number.setPlaceholderText("Your phone number, e.g. +1 415 555 0100")
+        self.own_number.editingFinished.connect(lambda: self.ownNumberEdited.emit(self.own_number.text().strip()))
+        self.own_label = QtWidgets.QLabel("My phone", self)
+        self.own_label.setBuddy(self.own_number)
+        form.addRow(self.own_label, self.own_number)
+        self.empty = QtWidgets.QLabel("No account yet: sign in or try the demo.", self)
+        self.empty.setProperty("role", "muted")
+        self.empty.setWordWrap(True)
+        form.addRow(self.empty)
+        self._form = form
+        self.set_accounts([])
+
+    # -- data ---------------------------------------------------------------------------------------
+    def set_accounts(self, accounts: Sequence[Any], selected_id: int | None = None) -> None:
+        current = self.current_account()
+        keep = selected_id if selected_id is not None else (current.id if current is not None else None)
+        self._accounts = [a for a in accounts if getattr(a, "signed_in", True)]
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        for account in self._accounts:
+            self.combo.addItem(account.display_name, account.id)
+        index = next((i for i, a in enumerate(self._accounts) if a.id == keep), 0)
+        if self._accounts:
+            self.combo.setCurrentIndex(index)
+        self.combo.blockSignals(False)
+        has = bool(self._accounts)
+        self.combo.setVisible(has)
+        self._form.labelForField(self.combo).setVisible(has)
+        self.empty.setVisible(not has)
+        self._on_account()
+
+    def set_own_number(self, number: str | None) -> None:
+        self.own_number.setText(number or "")
+
+    def current_account(self) -> Any | None:
+        index = self.combo.currentIndex()
+        if 0 <= index < len(self._accounts):
+            return self._accounts[index]
+        return None
+
+    def current_mode(self) -> CallMode | None:
+        account = self.current_account()
+        if account is None:
+            return None
+        modes = account.capabilities.modes
+        if CallMode.BRIDGE in modes and CallMode.DIRECT in modes:
+            return CallMode.BRIDGE if self.ring_first.isChecked() else CallMode.DIRECT
+        return CallMode.BRIDGE if CallMode.BRIDGE in modes else CallMode.DIRECT
+
+    def own_number_text(self) -> str | None:
+        text = self.own_number.text().strip()
+        return text or None
+
+    # -- view ---------------------------------------------------------------------------------------
+    def _on_account(self, *_args: object) -> None:
+        account = self.current_account()
+        if account is None:
+            self.ring_first.setVisible(False)
+        else:
+            modes = account.capabilities.modes
+            both = CallMode.BRIDGE in modes and CallMode.DIRECT in modes
+            self.ring_first.setVisible(both)
+            if not both:
+                self.ring_first.setChecked(CallMode.BRIDGE in modes)
+            elif not self.ring_first.isChecked():
+                self.ring_first.setChecked(True)
+        self._update_own_visibility()
+        self.accountChanged.emit(account)
+
+    def _update_own_visibility(self, *_args: object) -> None:
+        account = self.current_account()
+        show = (account is not None and account.capabilities.needs_own_number
+                and self.current_mode() is CallMode.BRIDGE)
+        self.own_number.setVisible(show)
+        self.own_label.setVisible(show)

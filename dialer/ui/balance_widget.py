@@ -1,0 +1,122 @@
+"""The balance line: minutes and money where the provider reports them, a refresh button, "Top up".
+
+Refreshed after each call and when the user asks (no polling timer). Providers without balances say so
+plainly instead of showing nothing. The widget holds no service reference: the main window fetches and
+calls :meth:`BalanceWidget.show_balance` / :meth:`show_unsupported` / :meth:`show_error`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from dialer.qt import QtCore, QtWidgets
+from dialer.ui import icons
+
+LOW_MINUTES = 5.0
+LOW_AMOUNT = Decimal("1.00")
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def money(amount: Decimal | float | None, currency: str | None) -> str:
+    """``$1.25`` / ``1.25 CHF``; empty for None."""
+    if amount is None:
+        return ""
+    value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    symbol = _SYMBOLS.get((currency or "").upper())
+    if symbol:
+        return f"-{symbol}{-value}" if value < 0 else f"{symbol}{value}"
+    return f"{value} {currency}".strip() if currency else f"{value}"
+
+
+def minutes_text(minutes: float | None) -> str:
+    if minutes is None:
+        return ""
+    whole = int(minutes)
+    return "1 minute" if whole == 1 else f"{whole} minutes"
+
+
+def is_low(balance: Any) -> bool:
+    minutes = getattr(balance, "minutes", None)
+    amount = getattr(balance, "amount", None)
+    if minutes is not None and minutes < LOW_MINUTES:
+        return True
+    return amount is not None and Decimal(str(amount)) < LOW_AMOUNT
+
+
+class BalanceWidget(QtWidgets.QFrame):
+    refreshRequested = QtCore.Signal()
+    topUpRequested = QtCore.Signal()
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("balanceWidget")
+        self.setAccessibleName("Balance")
+        row = QtWidgets.QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.label = QtWidgets.QLabel("Balance: —", self)
+        self.label.setObjectName("balanceLabel")
+        self.label.setAccessibleName("Balance")
+        self.label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.warning = QtWidgets.QLabel(self)
+        self.warning.setObjectName("lowBalance")
+        self.warning.setProperty("role", "warning")
+        self.warning.setAccessibleName("Low balance warning")
+        self.warning.hide()
+        self.refresh = QtWidgets.QToolButton(self)
+        self.refresh.setObjectName("refreshBalance")
+        self.refresh.setIcon(icons.icon("refresh"))
+        self.refresh.setToolTip("Refresh the balance")
+        self.refresh.setAccessibleName("Refresh balance")
+        self.refresh.clicked.connect(self.refreshRequested)
+        self.top_up = QtWidgets.QPushButton(icons.icon("wallet"), "Top up", self)
+        self.top_up.setObjectName("topUpButton")
+        self.top_up.setAccessibleName("Top up")
+        self.top_up.setToolTip("Open the provider's page to add credit (in your browser)")
+        self.top_up.clicked.connect(self.topUpRequested)
+        self.top_up.hide()
+        row.addWidget(self.label, 1)
+        row.addWidget(self.warning)
+        row.addWidget(self.refresh)
+        row.addWidget(self.top_up)
+        self.balance: Any = None
+
+    def retint(self) -> None:
+        self.refresh.setIcon(icons.icon("refresh"))
+        self.top_up.setIcon(icons.icon("wallet"))
+
+    def show_none(self) -> None:
+        self.balance = None
+        self.label.setText("Balance: sign in to see it")
+        self.warning.hide()
+        self.refresh.setEnabled(False)
+        self.top_up.hide()
+
+    def show_loading(self) -> None:
+        self.label.setText("Balance: checking…")
+        self.refresh.setEnabled(False)
+
+    def show_unsupported(self, provider_name: str, wallet_url: str | None = None) -> None:
+        self.balance = None
+        self.label.setText(f"{provider_name} does not report a balance.")
+        self.warning.hide()
+        self.refresh.setEnabled(False)
+        self.top_up.setVisible(bool(wallet_url))
+
+    def show_error(self, message: str) -> None:
+        self.label.setText("Balance: unavailable")
+        self.label.setToolTip(message)
+        self.refresh.setEnabled(True)
+
+    def show_balance(self, balance: Any, wallet_url: str | None = None) -> None:
+        self.balance = balance
+        parts = [p for p in (minutes_text(getattr(balance, "minutes", None)),
+                             money(getattr(balance, "amount", None), getattr(balance, "currency", None))) if p]
+        self.label.setText("Balance: " + (" · ".join(parts) if parts else "not reported"))
+        self.label.setToolTip("")
+        low = is_low(balance)
+        self.warning.setText("Low balance" if low else "")
+        self.warning.setToolTip("Top up soon: a call may stop when the credit runs out." if low else "")
+        self.warning.setVisible(low)
+        self.refresh.setEnabled(True)
+        self.top_up.setVisible(bool(wallet_url))
