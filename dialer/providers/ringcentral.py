@@ -1,0 +1,490 @@
+"""RingCentral RingOut (ringcentral-ringout.txt, research-notes §1, ringcentral-ringout-subset.yaml).
+
+Sign-in: JWT (recommended), password (deprecated by RingCentral, refused when MFA is on) or the browser
+(authorization code + PKCE through :mod:`dialer.providers.oauth_loopback`). Client credentials come from
+the secret store (``client_secret``), then the account settings (``client_id``/``client_secret``), then
+``DIALER_RINGCENTRAL_CLIENT_ID`` / ``DIALER_RINGCENTRAL_CLIENT_SECRET``. Without a secret the app acts as
+a public (PKCE) client: ``client_id`` goes in the form body, no Basic header.
+
+Tokens live in ONE secret entry (``tokens``, JSON: access/refresh token and their expiry times), so a new
+pair replaces the old one in a single write. Refresh tokens are single-use, so the refresh is careful:
+
+1. before the refresh request, a ``refresh_started`` marker is written;
+2. the refresh request is never re-sent blindly (RequestKind.UNSAFE);
+3. the answer is written (new pair, one write), then the marker is removed, then the token is used.
+
+If the app dies or the answer is lost between 2 and 3, the old pair and the marker remain. The next
+refresh re-sends the old refresh token: if RingCentral did not process the first one it simply works;
+if it did, RingCentral answers ``invalid_grant`` and the client signs in again with the stored JWT
+credential (JWT sign-in), or asks the user to sign in again (other kinds), explaining the interruption.
+Access tokens are refreshed proactively 60 s before expiry (RingCentral advises against refreshing on
+401); a 401 with a token error still triggers one refresh and one re-send (a 401 means nothing happened).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from dialer.core.calls import LegRole, LegState
+from dialer.providers._common import HttpProvider
+from dialer.providers.base import (
+    AccountInfo,
+    CallStatus,
+    InsufficientFunds,
+    InvalidNumberError,
+    NotSupported,
+    OutcomeUnknown,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+    RejectedByProvider,
+    SignInRequired,
+    StartCall,
+)
+from dialer.providers.capabilities import RINGCENTRAL, RINGCENTRAL_HANGUP_NOTE
+from dialer.providers.http import (
+    RateLimitInfo,
+    RequestKind,
+    json_object,
+    placed_maybe_message,
+    rate_limit_info,
+    retry_after_seconds,
+    unexpected_shape,
+)
+from dialer.providers.logmask import get_logger, register_secret
+from dialer.providers.oauth_loopback import LoopbackRedirect, authorize_url, new_pkce
+
+log = get_logger(__name__)
+
+TOKEN_PATH = "/restapi/oauth/token"
+REVOKE_PATH = "/restapi/oauth/revoke"
+RINGOUT_PATH = "/restapi/v1.0/account/~/extension/~/ring-out"
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+TOKENS_SECRET = "tokens"
+JWT_SECRET = "jwt"
+REFRESH_MARKER = "refresh_started"
+CLIENT_SECRET = "client_secret"
+
+REFRESH_MARGIN_S = 60.0
+MIN_POLL_INTERVAL_S = 2.0
+LOW_REMAINING = 10
+
+LEG_STATES: Mapping[str, LegState] = {
+    "InProgress": LegState.RINGING,
+    "Success": LegState.ANSWERED,
+    "Finished": LegState.COMPLETED,
+    "Busy": LegState.BUSY,
+    "NoAnswer": LegState.NO_ANSWER,
+    "Rejected": LegState.REJECTED,
+    "GenericError": LegState.FAILED,
+    "InternationalDisabled": LegState.FAILED,
+    "DestinationBlocked": LegState.FAILED,
+    "NotEnoughFunds": LegState.FAILED,
+    "NoSuchUser": LegState.FAILED,
+    "Invalid": LegState.FAILED,
+    "CannotReach": LegState.FAILED,
+    "NoAnsweringMachine": LegState.FAILED,
+    # The session is gone (already closed): the call is over; how it ended is no longer reported.
+    "NoSessionFound": LegState.COMPLETED,
+}
+_TOKEN_ERRORS = frozenset({"OAU-128", "OAU-129", "OAU-149", "OAU-213"})
+
+
+def leg_state(word: str | None) -> LegState:
+    return LEG_STATES.get(word or "", LegState.UNKNOWN)
+
+
+def legs_from_status(status: Mapping[str, Any]) -> dict[LegRole, LegState]:
+    """Map RingOut's ``callStatus``/``callerStatus``/``calleeStatus`` onto the two legs.
+
+    The destination is dialled only after the user's phone answers, so while the caller leg is still
+    InProgress the callee's InProgress means "waiting", not "ringing". When the whole call has reached
+    a final callStatus, a leg still reported InProgress is closed: the user's leg as failed, the
+    destination as canceled (never rung), so the call always finishes.
+    """
+    call_word = status.get("callStatus")
+    self_state = leg_state(status.get("callerStatus"))
+    dest_state = leg_state(status.get("calleeStatus"))
+    if dest_state is LegState.RINGING and self_state in (LegState.RINGING, LegState.UNKNOWN):
+        dest_state = LegState.QUEUED
+    if isinstance(call_word, str) and call_word not in ("InProgress", "Success"):
+        whole = leg_state(call_word)
+        if whole.is_terminal:
+            if not self_state.is_terminal and self_state is not LegState.ANSWERED:
+                self_state = whole
+            if not dest_state.is_terminal and dest_state is not LegState.ANSWERED:
+                dest_state = LegState.CANCELED
+            if self_state is LegState.ANSWERED:
+                self_state = LegState.COMPLETED
+            if dest_state is LegState.ANSWERED:
+                dest_state = LegState.COMPLETED
+    return {LegRole.SELF: self_state, LegRole.DESTINATION: dest_state}
+
+
+@dataclass(frozen=True)
+class RcError:
+    status: int
+    code: str | None
+    message: str
+    parameter: str | None
+    oauth_error: str | None
+
+
+def parse_error(response: httpx.Response) -> RcError:
+    """Read both RingCentral error shapes (top-level errorCode and ``errors[]``) and RFC 6749 errors."""
+    code: str | None = None
+    message = ""
+    parameter: str | None = None
+    oauth_error: str | None = None
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+        raw_code = body.get("errorCode") or first.get("errorCode")
+        code = raw_code if isinstance(raw_code, str) else None
+        raw_message = body.get("message") or first.get("message") or body.get("error_description")
+        message = raw_message if isinstance(raw_message, str) else ""
+        raw_param = body.get("parameterName") or first.get("parameterName")
+        parameter = raw_param if isinstance(raw_param, str) else None
+        raw_oauth = body.get("error")
+        oauth_error = raw_oauth if isinstance(raw_oauth, str) else None
+    return RcError(response.status_code, code, message, parameter, oauth_error)
+
+
+@dataclass
+class Tokens:
+    access_token: str
+    access_expires_at: float
+    refresh_token: str | None
+    refresh_expires_at: float | None
+    token_type: str = "bearer"
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__)
+
+    @classmethod
+    def from_json(cls, text: str) -> Tokens | None:
+        try:
+            data = json.loads(text)
+            return cls(**data)
+        except (ValueError, TypeError):
+            return None
+
+
+class RingCentralProvider(HttpProvider):
+    capabilities = RINGCENTRAL
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.clock: Callable[[], float] = time.time
+        self._token_lock = asyncio.Lock()
+        self._rate: RateLimitInfo | None = None
+
+    # -------------------------------------------------------------------------------- credentials
+
+    def _client_credentials(self) -> tuple[str, str | None]:
+        client_id = self.settings.get("client_id") or os.environ.get("DIALER_RINGCENTRAL_CLIENT_ID", "")
+        secret = (self._secret(CLIENT_SECRET) or self.settings.get("client_secret")
+                  or os.environ.get("DIALER_RINGCENTRAL_CLIENT_SECRET") or None)
+        register_secret(secret)
+        if not client_id:
+            raise SignInRequired(
+                "RingCentral needs the app's client ID: enter it in the account settings (client_id) or set "
+                "DIALER_RINGCENTRAL_CLIENT_ID.", provider=self.name)
+        return client_id, secret
+
+    def _tokens(self) -> Tokens | None:
+        text = self._secret(TOKENS_SECRET)
+        tokens = Tokens.from_json(text) if text else None
+        if tokens is not None:
+            register_secret(tokens.access_token)
+            register_secret(tokens.refresh_token)
+        return tokens
+
+    def is_signed_in(self) -> bool:
+        tokens = self._tokens()
+        if tokens is None:
+            return False
+        now = self.clock()
+        if tokens.access_expires_at > now:
+            return True
+        refresh_ok = tokens.refresh_token is not None and (tokens.refresh_expires_at or 0) > now
+        return refresh_ok or bool(self._secret(JWT_SECRET))
+
+    # ---------------------------------------------------------------------------------- sign-in
+
+    async def sign_in(self, credentials: Mapping[str, str]) -> AccountInfo:
+        """``{"jwt"}``, ``{"username", "password"[, "extension"]}`` or
+        ``{"code", "redirect_uri", "code_verifier"}`` (the browser flow, see :meth:`sign_in_browser`)."""
+        if credentials.get("client_secret"):
+            self._store_secret(CLIENT_SECRET, credentials["client_secret"])
+        if credentials.get("jwt"):
+            jwt = credentials["jwt"].strip()
+            register_secret(jwt)
+            await self._grant({"grant_type": JWT_GRANT, "assertion": jwt}, RequestKind.SAFE)
+            self._store_secret(JWT_SECRET, jwt)
+            label = "JWT sign-in"
+        elif credentials.get("username") and credentials.get("password"):
+            register_secret(credentials["password"])
+            form = {"grant_type": "password", "username": credentials["username"],
+                    "password": credentials["password"]}
+            if credentials.get("extension"):
+                form["extension"] = credentials["extension"]
+            await self._grant(form, RequestKind.SAFE)
+            label = credentials["username"]
+        elif credentials.get("code"):
+            form = {"grant_type": "authorization_code", "code": credentials["code"],
+                    "redirect_uri": credentials.get("redirect_uri", ""),
+                    "code_verifier": credentials.get("code_verifier", "")}
+            await self._grant(form, RequestKind.UNSAFE, client_id_in_body=True)
+            label = "browser sign-in"
+        else:
+            raise SignInRequired("Give a RingCentral JWT credential, or a username and password.",
+                                 provider=self.name)
+        return AccountInfo(provider_id="ringcentral", label=label,
+                           settings={"client_id": self._client_credentials()[0]})
+
+    async def sign_in_browser(self, open_browser: Callable[[str], Awaitable[None] | None], *,
+                              timeout: float = 300.0) -> AccountInfo:
+        """Authorization code + PKCE: listen on 127.0.0.1, open the browser, exchange the code."""
+        client_id, _ = self._client_credentials()
+        pkce = new_pkce()
+        port = int(self.settings.get("redirect_port") or 0)
+        listener = LoopbackRedirect(port=port, provider=self.name)
+        redirect_uri = await listener.start()
+        try:
+            url = authorize_url(str(self.client.base_url), client_id=client_id, redirect_uri=redirect_uri,
+                                state=listener.state, code_challenge=pkce.challenge)
+            opened = open_browser(url)
+            if opened is not None:
+                await opened
+            code = await listener.wait_for_code(timeout)
+        finally:
+            await listener.close()
+        register_secret(code)
+        return await self.sign_in({"code": code, "redirect_uri": redirect_uri, "code_verifier": pkce.verifier})
+
+    async def _grant(self, form: dict[str, str], kind: RequestKind, *, client_id_in_body: bool = False) -> Tokens:
+        client_id, secret = self._client_credentials()
+        headers = {"Accept": "application/json"}
+        if secret:
+            basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode("ascii")
+            register_secret(basic)
+            headers["Authorization"] = f"Basic {basic}"
+        if not secret or client_id_in_body:
+            form = {**form, "client_id": client_id}
+        response = await self._send("POST", TOKEN_PATH, kind, data=form, headers=headers)
+        if response.status_code >= 400:
+            raise self._error(response, signing_in=True)
+        data = json_object(response, self.name)
+        access = data.get("access_token")
+        expires_in = data.get("expires_in")
+        if not isinstance(access, str) or not access or not isinstance(expires_in, int | float):
+            raise unexpected_shape(self.name, "an access token", response)
+        refresh = data.get("refresh_token")
+        refresh_in = data.get("refresh_token_expires_in")
+        now = self.clock()
+        tokens = Tokens(
+            access_token=access,
+            access_expires_at=now + float(expires_in),
+            refresh_token=refresh if isinstance(refresh, str) and refresh else None,
+            refresh_expires_at=now + float(refresh_in) if isinstance(refresh_in, int | float) else None,
+            token_type=str(data.get("token_type") or "bearer"),
+        )
+        register_secret(tokens.access_token)
+        register_secret(tokens.refresh_token)
+        self._store_secret(TOKENS_SECRET, tokens.to_json())  # one write: the pair is replaced atomically
+        return tokens
+
+    async def _access_token(self, *, force_refresh: bool = False) -> str:
+        async with self._token_lock:
+            tokens = self._tokens()
+            if tokens is None:
+                raise SignInRequired("Sign in to RingCentral first.", provider=self.name)
+            now = self.clock()
+            if not force_refresh and tokens.access_expires_at - REFRESH_MARGIN_S > now:
+                return tokens.access_token
+            return (await self._renew(tokens)).access_token
+
+    async def _renew(self, tokens: Tokens) -> Tokens:
+        now = self.clock()
+        interrupted = bool(self._secret(REFRESH_MARKER))
+        if tokens.refresh_token and (tokens.refresh_expires_at is None or tokens.refresh_expires_at > now):
+            self._store_secret(REFRESH_MARKER, str(now))
+            try:
+                fresh = await self._grant({"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
+                                          RequestKind.UNSAFE)
+            except SignInRequired:
+                log.info("RingCentral refresh token refused%s", " after an interrupted refresh" if interrupted
+                         else "")
+            else:
+                self.secrets.delete(self.account_key, REFRESH_MARKER)
+                return fresh
+        jwt = self._secret(JWT_SECRET)
+        if jwt:
+            fresh = await self._grant({"grant_type": JWT_GRANT, "assertion": jwt}, RequestKind.SAFE)
+            self.secrets.delete(self.account_key, REFRESH_MARKER)
+            return fresh
+        self.secrets.delete(self.account_key, TOKENS_SECRET)
+        self.secrets.delete(self.account_key, REFRESH_MARKER)
+        why = ("an earlier renewal was interrupted" if interrupted else "your RingCentral sign-in has expired")
+        raise SignInRequired(f"Sign in to RingCentral again: {why}.", provider=self.name)
+
+    async def sign_out(self) -> None:
+        """Revoke the tokens (errors ignored, never retried, as RingCentral advises), then forget them."""
+        tokens = self._tokens()
+        if tokens is not None:
+            try:
+                client_id, secret = self._client_credentials()
+                headers: dict[str, str] = {}
+                form = {"token": tokens.refresh_token or tokens.access_token}
+                if secret:
+                    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode("ascii")
+                    headers["Authorization"] = f"Basic {basic}"
+                else:
+                    form["client_id"] = client_id
+                await self._send("POST", REVOKE_PATH, RequestKind.UNSAFE, data=form, headers=headers)
+            except ProviderError as exc:
+                log.info("RingCentral token revoke failed (ignored): %s", exc)
+        self.secrets.delete_all(self.account_key)
+
+    # ------------------------------------------------------------------------------- rate limits
+
+    def _on_response(self, response: httpx.Response) -> None:
+        info = rate_limit_info(response)
+        if info is not None:
+            self._rate = info
+
+    def min_poll_interval(self) -> float:
+        """Seconds to wait between status polls: >= 2 s, stretched when the Light budget runs low."""
+        info = self._rate
+        if info is None or info.remaining is None:
+            return MIN_POLL_INTERVAL_S
+        window = info.window or 60.0
+        if info.remaining <= 0:
+            return max(MIN_POLL_INTERVAL_S, window)
+        if info.remaining < LOW_REMAINING:
+            return max(MIN_POLL_INTERVAL_S, window / info.remaining)
+        return MIN_POLL_INTERVAL_S
+
+    # ------------------------------------------------------------------------------------ errors
+
+    def _error(self, response: httpx.Response, *, signing_in: bool = False, creating: bool = False) -> ProviderError:
+        err = parse_error(response)
+        code = err.code or ""
+        said = f" (RingCentral {code}: {err.message})" if code or err.message else ""
+        name = self.name
+        if err.status == 429 or code in ("CMN-301", "CMN-302", "CMN-303"):
+            retry = retry_after_seconds(response)
+            return RateLimited(f"RingCentral is limiting requests. Wait {round(retry or 60)} seconds and try "
+                               "again." + said, retry_after=retry, provider=name)
+        if code == "OAU-140" or (signing_in and err.oauth_error == "invalid_grant" and not code):
+            return SignInRequired("The RingCentral username, password or JWT was not accepted. Check them "
+                                  "and sign in again." + said, provider=name)
+        if code == "OAU-146" or err.oauth_error == "invalid_client":
+            return SignInRequired("RingCentral did not accept the app's client ID/secret. Check them in the "
+                                  "account settings." + said, provider=name)
+        if code == "OAU-168":
+            return SignInRequired("Your RingCentral account requires multi-factor sign-in, which password "
+                                  "sign-in cannot do. Use JWT or browser sign-in." + said, provider=name)
+        if code == "OAU-147":
+            return SignInRequired("Your RingCentral account is locked after failed sign-ins. Wait or ask your "
+                                  "administrator, then sign in again." + said, provider=name)
+        if code in ("OAU-106", "OAU-108", "OAU-109", "OAU-110", "OAU-113"):
+            return SignInRequired("The browser sign-in could not be completed (code invalid, expired or "
+                                  "redirect address not registered). Start it again." + said, provider=name)
+        if code.startswith("OAU-") or err.status == 401 or (signing_in and err.status in (400, 403)):
+            return SignInRequired("Sign in to RingCentral again." + said, provider=name)
+        if code == "CMN-101" or (creating and err.status == 400):
+            parameter = (err.parameter or "").lower()
+            if creating or "phone" in parameter or parameter in ("to", "from"):
+                return InvalidNumberError("RingCentral did not accept a phone number of this call. Check the "
+                                          "number and your own phone number (E.164)." + said, provider=name)
+        if code == "CMN-109":
+            return NotSupported("RingOut is not available for your RingCentral account or app. Ask your "
+                                "administrator to enable the RingOut permission." + said, provider=name)
+        if "NotEnoughFunds" in err.message:
+            return InsufficientFunds("Your RingCentral account has no funds for this call." + said,
+                                     provider=name)
+        if err.status >= 500 or code == "CMN-201":
+            return ProviderUnavailable("RingCentral is having trouble. Try again in a few minutes." + said,
+                                       provider=name)
+        return RejectedByProvider(f"RingCentral refused the request (HTTP {err.status})." + said,
+                                  code=code or str(err.status), text=err.message or None, provider=name)
+
+    async def _api(self, method: str, path: str, kind: RequestKind, **kwargs: Any) -> httpx.Response:
+        token = await self._access_token()
+        response = await self._send(method, path, kind, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+        if response.status_code == 401 and parse_error(response).code in _TOKEN_ERRORS | {None}:
+            token = await self._access_token(force_refresh=True)
+            response = await self._send(method, path, kind, headers={"Authorization": f"Bearer {token}"},
+                                        **kwargs)
+        return response
+
+    # ------------------------------------------------------------------------------------- calls
+
+    def _status_of(self, response: httpx.Response) -> CallStatus:
+        data = json_object(response, self.name)
+        status = data.get("status")
+        call_id = data.get("id")
+        if not isinstance(status, dict) or not isinstance(call_id, str | int) or isinstance(call_id, bool):
+            raise unexpected_shape(self.name, "a RingOut id and status", response)
+        raw = status.get("callStatus")
+        return CallStatus(call_id=str(call_id), legs=legs_from_status(status),
+                          raw_status=f"{raw}/{status.get('callerStatus')}/{status.get('calleeStatus')}")
+
+    async def start_call(self, request: StartCall) -> CallStatus:
+        """Create a RingOut. Never re-sent once sent (no idempotency key): a lost answer is OutcomeUnknown."""
+        body: dict[str, Any] = {"to": {"phoneNumber": request.destination},
+                                "playPrompt": self.settings.get("play_prompt", "false").lower() == "true"}
+        if request.own_number:
+            body["from"] = {"phoneNumber": request.own_number}
+        if request.caller_id:
+            body["callerId"] = {"phoneNumber": request.caller_id}
+        response = await self._api("POST", RINGOUT_PATH, RequestKind.CALL_CREATE, json=body)
+        if response.status_code >= 400:
+            raise self._error(response, creating=True)
+        try:
+            return self._status_of(response)
+        except ProviderUnavailable:
+            raise OutcomeUnknown(placed_maybe_message(self.name), provider=self.name) from None
+
+    async def call_status(self, call_id: str) -> CallStatus:
+        response = await self._api("GET", f"{RINGOUT_PATH}/{call_id}", RequestKind.SAFE)
+        if response.status_code == 404 or parse_error(response).code == "CMN-102":
+            ended = {LegRole.SELF: LegState.COMPLETED, LegRole.DESTINATION: LegState.COMPLETED}
+            return CallStatus(call_id=call_id, legs=ended, raw_status="NoSessionFound")
+        if response.status_code >= 400:
+            raise self._error(response)
+        return self._status_of(response)
+
+    async def hang_up(self, call_id: str) -> None:
+        """Cancel a RingOut that has not connected yet. RingCentral cannot end an answered RingOut."""
+        response = await self._api("DELETE", f"{RINGOUT_PATH}/{call_id}", RequestKind.SAFE)
+        if response.status_code == 404 or parse_error(response).code == "CMN-102":
+            return
+        if response.status_code >= 400:
+            err = self._error(response)
+            if isinstance(err, RejectedByProvider):
+                raise NotSupported(RINGCENTRAL_HANGUP_NOTE, provider=self.name)
+            raise err
+        # DELETE succeeds but does nothing once the first leg is up: tell the user the truth.
+        try:
+            status = await self.call_status(call_id)
+        except ProviderError:
+            return
+        if any(state is LegState.ANSWERED for state in status.legs.values()):
+            raise NotSupported(RINGCENTRAL_HANGUP_NOTE, provider=self.name)
