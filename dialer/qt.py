@@ -20,3 +20,8 @@ __all__ = ["QTimer", "Qt", "QtCore", "QtGui", "QtWidgets", "Signal", "Slot"]
 from PySide6 import QtNetwork
 
 __all__ += ["QtNetwork"]
+
+# qasync after PySide6 (QT_API above): asyncSlot runs a coroutine slot on the qasync loop (dialer.ui views).
+from qasync import asyncSlot  # noqa: E402
+
+__all__ += ["asyncSlot"]
