@@ -1,0 +1,226 @@
+"""The one SQLite database: connection settings, versioned migrations, transactions.
+
+One connection is shared by the asyncio thread and the worker thread that runs heavy jobs (imports,
+exports), so it is opened with ``check_same_thread=False`` and every use goes through one re-entrant
+lock. The connection runs in autocommit mode and :meth:`Database.transaction` issues ``BEGIN IMMEDIATE``
+itself, so every write is in an explicit transaction (nested calls become savepoints).
+
+Migrations are a list of steps; ``PRAGMA user_version`` records how many have run. Each step runs in its
+own transaction together with the version bump, so a crash mid-migration leaves the previous version.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+BUSY_TIMEOUT_MS = 5000
+
+# Each entry is one migration step: a list of SQL statements. Never edit a released step; append a new one.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            name_folded TEXT NOT NULL,
+            favourite INTEGER NOT NULL DEFAULT 0,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""",
+        "CREATE INDEX contacts_name_folded ON contacts(name_folded)",
+        "CREATE INDEX contacts_favourite ON contacts(favourite) WHERE favourite = 1",
+        """CREATE TABLE contact_numbers (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            label TEXT NOT NULL DEFAULT '',
+            raw TEXT NOT NULL,
+            e164 TEXT,
+            valid INTEGER NOT NULL DEFAULT 0,
+            digits TEXT NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX contact_numbers_contact ON contact_numbers(contact_id, position)",
+        "CREATE INDEX contact_numbers_e164 ON contact_numbers(e164)",
+        "CREATE INDEX contact_numbers_digits ON contact_numbers(digits)",
+        # Word-prefix search table: kind 'n' = accent/case-folded name word, 't' = the word in dial-pad digits.
+        """CREATE TABLE contact_words (
+            kind TEXT NOT NULL,
+            word TEXT NOT NULL,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL
+        )""",
+        "CREATE INDEX contact_words_prefix ON contact_words(kind, word, contact_id)",
+        "CREATE INDEX contact_words_contact ON contact_words(contact_id, kind, word)",
+        # Digit-substring search over numbers (trigram tokenizer, SQLite >= 3.34).
+        "CREATE VIRTUAL TABLE number_digits USING fts5(digits, tokenize='trigram')",
+        """CREATE TRIGGER contact_numbers_ai AFTER INSERT ON contact_numbers BEGIN
+            INSERT INTO number_digits(rowid, digits) VALUES (new.id, new.digits);
+        END""",
+        """CREATE TRIGGER contact_numbers_ad AFTER DELETE ON contact_numbers BEGIN
+            DELETE FROM number_digits WHERE rowid = old.id;
+        END""",
+        """CREATE TRIGGER contact_numbers_au AFTER UPDATE OF digits ON contact_numbers BEGIN
+            UPDATE number_digits SET digits = new.digits WHERE rowid = old.id;
+        END""",
+        """CREATE TABLE accounts (
+            id INTEGER PRIMARY KEY,
+            provider TEXT NOT NULL,
+            label TEXT NOT NULL,
+            settings TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            UNIQUE (provider, label)
+        )""",
+        "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE history (
+            id INTEGER PRIMARY KEY,
+            provider TEXT NOT NULL,
+            account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+            provider_call_id TEXT,
+            destination TEXT NOT NULL,
+            display_name TEXT,
+            mode TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            state TEXT NOT NULL,
+            legs TEXT NOT NULL DEFAULT '{}',
+            started_us INTEGER NOT NULL,
+            answered_us INTEGER,
+            ended_us INTEGER,
+            duration_s INTEGER,
+            cost TEXT,
+            currency TEXT,
+            error TEXT,
+            finished INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX history_started ON history(started_us DESC, id DESC)",
+        "CREATE INDEX history_provider_started ON history(provider, started_us DESC, id DESC)",
+        "CREATE INDEX history_state_started ON history(state, started_us DESC, id DESC)",
+        "CREATE INDEX history_unfinished ON history(finished) WHERE finished = 0",
+        """CREATE UNIQUE INDEX history_provider_call ON history(provider, provider_call_id)
+            WHERE provider_call_id IS NOT NULL""",
+    ],
+]
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be opened or is from a newer version of dialer."""
+
+
+class Database:
+    """A shared SQLite connection with a lock, migrations and explicit transactions."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+        self._conn = conn
+        self._lock = threading.RLock()
+        self._depth = 0
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | None = None, migrations: Sequence[Sequence[str]] | None = None) -> Database:
+        """Open (creating if needed) and migrate the database. ``path=None`` uses the user's data dir."""
+        if path is None:
+            from dialer import paths
+
+            path = paths.database_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None,
+                                   timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"Cannot open the database {path}: {exc}. Check the folder's permissions.") from exc
+        db = cls(conn, path)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            db.migrate(MIGRATIONS if migrations is None else migrations)
+        except BaseException:
+            conn.close()
+            raise
+        return db
+
+    # ------------------------------------------------------------------------------------------ schema
+
+    @property
+    def version(self) -> int:
+        row = self.query_one("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    def migrate(self, migrations: Sequence[Sequence[str]]) -> None:
+        """Apply every step past ``user_version``, each in its own transaction with the version bump."""
+        current = self.version
+        if current > len(migrations):
+            raise DatabaseError(
+                f"The database {self.path} was written by a newer version of dialer (schema {current}, "
+                f"this version knows {len(migrations)}). Update dialer to open it."
+            )
+        for number, step in enumerate(migrations[current:], start=current + 1):
+            with self.transaction() as conn:
+                for statement in step:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+
+    # ------------------------------------------------------------------------------------ transactions
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block in one transaction (``BEGIN IMMEDIATE``); nested blocks become savepoints."""
+        with self._lock:
+            if self._depth == 0:
+                self._conn.execute("BEGIN IMMEDIATE")
+                begin, commit, rollback = None, "COMMIT", "ROLLBACK"
+            else:
+                name = f"sp{self._depth}"
+                begin, commit, rollback = f"SAVEPOINT {name}", f"RELEASE {name}", f"ROLLBACK TO {name}"
+                self._conn.execute(begin)
+            self._depth += 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._depth -= 1
+                self._conn.execute(rollback)
+                if self._depth > 0:
+                    self._conn.execute(commit)  # a rolled-back savepoint still has to be released
+                raise
+            else:
+                self._depth -= 1
+                self._conn.execute(commit)
+
+    # ------------------------------------------------------------------------------------------ reads
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            cur = self._conn.execute(sql, params)
+            cur.row_factory = sqlite3.Row
+            return cur.fetchall()
+
+    def query_one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        with self._lock:
+            cur = self._conn.execute(sql, params)
+            cur.row_factory = sqlite3.Row
+            row: sqlite3.Row | None = cur.fetchone()
+            return row
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Run one write statement in its own transaction; returns lastrowid."""
+        with self.transaction() as conn:
+            return conn.execute(sql, params).lastrowid or 0
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.transaction() as conn:
+            conn.executemany(sql, rows)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,102 @@
+"""Export contacts to vCard 3.0 and call history to CSV (written to a temporary file, then renamed)."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from dialer.store.contacts import Contact, ContactStore
+from dialer.store.history import HistoryFilter, HistoryStore
+
+_TYPE_FOR_LABEL = {"mobile": "CELL", "iphone": "CELL,IPHONE", "work": "WORK", "home": "HOME",
+                   "main": "MAIN", "fax": "FAX", "work fax": "WORK,FAX", "home fax": "HOME,FAX",
+                   "pager": "PAGER", "other": "OTHER", "car": "CAR", "video": "VIDEO", "text": "TEXT"}
+_PAGE = 1000
+
+
+@contextmanager
+def _atomic(path: Path, newline: str | None = None) -> Iterator[IO[str]]:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline=newline) as handle:
+            yield handle
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _escape(value: str) -> str:
+    return (value.replace("\\", "\\\\").replace("\n", "\\n").replace(",", "\\,").replace(";", "\\;"))
+
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets (RFC 6350 3.2) without splitting a UTF-8 character."""
+    out: list[str] = []
+    current, size = "", 0
+    for ch in line:
+        width = len(ch.encode("utf-8"))
+        if size + width > 75:
+            out.append(current)
+            current, size = " ", 1
+        current += ch
+        size += width
+    out.append(current)
+    return "\r\n".join(out)
+
+
+def vcard_text(contact: Contact) -> str:
+    words = contact.name.split()
+    family = words[-1] if len(words) > 1 else ""
+    given = " ".join(words[:-1]) if len(words) > 1 else contact.name
+    lines = ["BEGIN:VCARD", "VERSION:3.0", f"FN:{_escape(contact.name)}",
+             f"N:{_escape(family)};{_escape(given)};;;"]
+    for number in contact.numbers:
+        types = _TYPE_FOR_LABEL.get(number.label.lower(), "VOICE")
+        lines.append(f"TEL;TYPE={types}:{number.raw if not number.valid else number.e164 or number.raw}")
+    if contact.note:
+        lines.append(f"NOTE:{_escape(contact.note)}")
+    if contact.favourite:
+        lines.append("X-DIALER-FAVOURITE:1")
+    lines.append("END:VCARD")
+    return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def export_vcard(store: ContactStore, path: Path) -> int:
+    """Write every contact to ``path`` as vCard 3.0; returns how many were written."""
+    written = 0
+    with _atomic(path, newline="") as out:
+        offset = 0
+        while batch := store.list_all(limit=_PAGE, offset=offset):
+            for contact in batch:
+                out.write(vcard_text(contact))
+                written += 1
+            offset += len(batch)
+    return written
+
+
+HISTORY_COLUMNS = ["started_at", "destination", "display_name", "provider", "mode", "origin", "state",
+                   "duration_s", "cost", "currency", "answered_at", "ended_at", "error"]
+
+
+def export_history_csv(history: HistoryStore, path: Path, filter: HistoryFilter | None = None) -> int:
+    """Write the (filtered) call history to ``path`` as CSV, newest first; returns the row count."""
+    written = 0
+    with _atomic(path, newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(HISTORY_COLUMNS)
+        last = None
+        while batch := history.page_before(last, _PAGE, filter):
+            for row in batch:
+                values = []
+                for column in HISTORY_COLUMNS:
+                    value = getattr(row, column)
+                    values.append("" if value is None else value.isoformat() if hasattr(value, "isoformat")
+                                  else str(value))
+                writer.writerow(values)
+                written += 1
+            last = batch[-1]
+    return written
