@@ -210,6 +210,8 @@ def normalize(text: str, region: str | None = None, *, strict: bool = True) -> s
     """
     try:
         number = _parse(text, region)
+        if phonenumbers.is_valid_number(number):
+            return _e164(number)
         _check_possible(number)
         if strict and not phonenumbers.is_valid_number(number):
             country = _country(number)

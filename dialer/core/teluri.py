@@ -41,9 +41,11 @@ class TelUri:
         """Canonical ``tel:`` form: ext and isub first, then phone-context, then the rest sorted by name.
 
         This is the RFC 3966 section 3 order; ``isub-encoding``, ``postd`` and unknown parameters count as
-        "other parameters" and are sorted lexicographically.
+        "other parameters" and are sorted lexicographically. A local ``callto:`` number without a
+        phone-context has no valid ``tel:`` form, so it stays ``callto:``.
         """
-        parts = [f"tel:{self.number.replace('#', '%23')}"]
+        scheme = "tel" if self.is_global or self.phone_context is not None else "callto"
+        parts = [f"{scheme}:{self.number.replace('#', '%23')}"]
         if self.extension is not None:
             parts.append(f"ext={self.extension}")
         if self.isub is not None:

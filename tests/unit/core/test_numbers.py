@@ -151,7 +151,7 @@ def test_as_you_type_keeps_caret_after_same_digit(
 
 def test_as_you_type_deleting_a_digit_in_the_middle() -> None:
     fmt = AsYouTypeFormatter("US")
-    shown, caret = fmt.format("2015550123", 10)
+    shown, _ = fmt.format("2015550123", 10)
     # user deletes the "5" before "-0123" (backspace at index 9 of "(201) 555-0123")
     edited = shown[:8] + shown[9:]
     assert edited == "(201) 55-0123"
