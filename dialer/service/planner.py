@@ -1,0 +1,142 @@
+"""Turning what the user typed, pasted or clicked into a :class:`CallPlan` (fast, synchronous, no network).
+
+The order matters: the dial guard sees the raw text first, so a service code (``*21#``) or an emergency
+number is refused with its own explanation before any "not a valid number" message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dialer.core import billing, numbers, safety, teluri
+from dialer.core.calls import CallMode, Origin
+from dialer.core.dtmf import DtmfError, postdial_for
+from dialer.providers.base import Balance
+from dialer.service import postdial as postdial_mod
+from dialer.service.active import AccountView, CallPlan
+from dialer.service.errors import DialError
+from dialer.service.settings import Settings
+
+RATE_TABLES: dict[str, billing.RateTable] = {"ringez": billing.RINGEZ_RATES}
+_NO_NUMBER = "There is no phone number to call here"
+
+
+@dataclass(frozen=True)
+class _Target:
+    number: str  # what to normalize
+    postdial: str
+
+
+def _split_uri(text: str) -> _Target:
+    low = text.strip().lower()
+    if not low.startswith(("tel:", "callto:")):
+        return _Target(text, "")
+    try:
+        uri = teluri.parse(text)
+    except teluri.TelUriError as exc:
+        raise DialError(f"The link cannot be dialled: {exc}") from exc
+    try:
+        post = postdial_for(uri.extension, uri.postdial)
+    except DtmfError as exc:
+        raise DialError(f"The link's extension or key presses are not valid: {exc}") from exc
+    return _Target(uri.number, post)
+
+
+class Planner:
+    """Builds call plans from settings, accounts and the core rules."""
+
+    def __init__(self, *, settings: Settings, accounts: Callable[[], list[AccountView]],
+                 balance_of: Callable[[int], Balance | None],
+                 contact_name: Callable[[str], str | None] = lambda _e164: None) -> None:
+        self._settings = settings
+        self._accounts = accounts
+        self._balance_of = balance_of
+        self._contact_name = contact_name
+
+    def prepare(self, number_text: str, *, origin: Origin, account_id: int | None = None,
+                mode: CallMode | None = None, own_number: str | None = None,
+                postdial: str | None = None, max_minutes: int | None = None) -> CallPlan:
+        own = own_number if own_number is not None else self._settings.own_number
+        region = self._settings.default_region or numbers.default_region(own)
+        target = _split_uri(number_text)
+        try:
+            e164 = numbers.normalize(target.number, region)
+            info = numbers.describe(e164)
+        except numbers.InvalidNumber as exc:
+            early = safety.check(None, number_text, origin)
+            if early.refused and not early.refused.startswith(_NO_NUMBER):
+                raise DialError(early.refused) from exc
+            raise DialError(str(exc)) from exc
+        verdict = safety.check(info, number_text, origin, always_confirm=self._settings.confirm_all)
+        if verdict.refused:
+            raise DialError(verdict.refused)
+
+        account = self._pick_account(account_id)
+        caps = account.capabilities
+        chosen_mode = self._pick_mode(account, mode)
+        own_e164: str | None = None
+        if chosen_mode is CallMode.BRIDGE and caps.needs_own_number:
+            if not own:
+                raise DialError(f"{caps.display_name} rings your own phone first: set your phone number in "
+                                "Settings (or pass --from NUMBER) and try again.")
+            try:
+                own_e164 = numbers.normalize(own, region)
+            except numbers.InvalidNumber as exc:
+                raise DialError(f"Your own phone number is not valid: {exc}") from exc
+        elif chosen_mode is CallMode.BRIDGE and own:
+            try:
+                own_e164 = numbers.normalize(own, region)
+            except numbers.InvalidNumber:
+                own_e164 = None
+
+        post = target.postdial
+        if postdial:
+            post += postdial_mod.normalize(postdial)
+        limit = max_minutes if max_minutes is not None else self._settings.max_minutes
+        table = RATE_TABLES.get(caps.provider_id)
+        rate = billing.rate_for(e164, table) if table is not None and caps.rates else None
+        estimate = billing.estimate_cost(limit, rate) if rate is not None and limit else None
+        return CallPlan(
+            destination=e164, info=info, account=account, mode=chosen_mode, origin=origin,
+            own_number=own_e164, postdial=post, verdict=verdict, caller_id=None, max_minutes=limit,
+            rate=rate, estimate_max=estimate, balance=self._balance_of(account.id),
+            rings_first=_rings_first(chosen_mode, own_e164, info.international),
+            display_name=self._contact_name(e164),
+        )
+
+    def _pick_account(self, account_id: int | None) -> AccountView:
+        accounts = self._accounts()
+        if account_id is not None:
+            found = next((a for a in accounts if a.id == account_id), None)
+            if found is None:
+                raise DialError("That account is not known any more; choose another account or sign in again.")
+            if not found.signed_in:
+                raise DialError(f"{found.display_name} is signed out; sign in again to call with it.")
+            return found
+        signed_in = [a for a in accounts if a.signed_in]
+        if not signed_in:
+            raise DialError("No account is signed in; sign in to a provider first "
+                            "(Settings → Accounts, or `dialer login PROVIDER`).")
+        default = self._settings.default_account_id
+        return next((a for a in signed_in if a.id == default), signed_in[0])
+
+    def _pick_mode(self, account: AccountView, mode: CallMode | None) -> CallMode:
+        caps = account.capabilities
+        if mode is not None:
+            if mode not in caps.modes:
+                raise DialError(f"{caps.display_name} cannot place {mode.value} calls; choose "
+                                f"{' or '.join(sorted(m.value for m in caps.modes))}.")
+            return mode
+        preferred = self._settings.default_mode
+        if preferred is not None and preferred in caps.modes:
+            return preferred
+        return CallMode.BRIDGE if CallMode.BRIDGE in caps.modes else next(iter(sorted(caps.modes)))
+
+
+def _rings_first(mode: CallMode, own: str | None, destination: str) -> str:
+    if mode is CallMode.DIRECT:
+        return f"{destination} is called directly; your phone does not ring."
+    if own:
+        return f"Your phone ({numbers.format_international(own)}) rings first; answer it, then {destination} is called."
+    return f"Your phone rings first; answer it, then {destination} is called."
