@@ -39,6 +39,9 @@ def register_secret(value: str | None) -> None:
     if value and len(value) >= _MIN_SECRET_LEN:
         with _lock:
             _secrets.add(value)
+        from dialer import secrets as app_secrets  # light: keyring is imported lazily there
+
+        app_secrets.register_secret(value)  # the app-wide handler filter masks it too
 
 
 def mask(text: str) -> str:
