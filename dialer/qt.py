@@ -22,6 +22,22 @@ from PySide6 import QtNetwork
 __all__ += ["QtNetwork"]
 
 # qasync after PySide6 (QT_API above): asyncSlot runs a coroutine slot on the qasync loop (dialer.ui views).
-from qasync import asyncSlot  # noqa: E402
+from collections.abc import Callable as _Callable  # noqa: E402
+from collections.abc import Coroutine as _Coroutine  # noqa: E402
+from typing import Any as _Any  # noqa: E402
+from typing import ParamSpec as _ParamSpec  # noqa: E402
+
+import qasync as _qasync  # noqa: E402
+
+_P = _ParamSpec("_P")
+
+
+def asyncSlot(*types: _Any, **kwargs: _Any) -> _Callable[
+        [_Callable[_P, _Coroutine[_Any, _Any, _Any]]], _Callable[_P, _Any]]:
+    """qasync.asyncSlot with types: the decorated ``async def`` becomes a slot that schedules it as a task."""
+    decorator: _Callable[[_Callable[_P, _Coroutine[_Any, _Any, _Any]]], _Callable[_P, _Any]]
+    decorator = _qasync.asyncSlot(*types, **kwargs)
+    return decorator
+
 
 __all__ += ["asyncSlot"]

@@ -144,8 +144,10 @@ class ContactEditor(QtWidgets.QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
 
-        for number in (contact.numbers if contact else []) or [None]:
+        for number in contact.numbers if contact else []:
             self.add_number_row(number)
+        if not self.rows:
+            self.add_number_row(None)
         self.add_number_button.clicked.connect(lambda: self.add_number_row(None, focus=True))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)

@@ -7,7 +7,7 @@ Network and file work (export, sync) is awaited on the qasync loop, never blocki
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dialer.core.calls import LegState
@@ -305,5 +305,5 @@ class HistoryView(QtWidgets.QWidget):
 
 
 def _local_midnight(date: QtCore.QDate) -> datetime:
-    local = datetime.combine(date.toPython(), time()).astimezone()
+    local = datetime(date.year(), date.month(), date.day()).astimezone()
     return local.astimezone(UTC)
