@@ -155,6 +155,37 @@ def _parse(text: str, region: str | None) -> PhoneNumber:
     """Find the phone number in ``text`` (raises InvalidNumber only if there is none at all)."""
     reg = _region_arg(region)
     cleaned = _clean(text, reg)
+    try:
+        number = _parse_cleaned(cleaned, reg)
+    except InvalidNumber:
+        alternative = _idd_alternative(cleaned, reg)
+        if alternative is not None:
+            return alternative
+        raise
+    if not phonenumbers.is_valid_number(number):
+        alternative = _idd_alternative(cleaned, reg)
+        if alternative is not None:
+            return alternative
+    return number
+
+
+def _idd_alternative(cleaned: str, reg: str | None) -> PhoneNumber | None:
+    """``00 44 ...`` typed with a region whose international prefix is not 00 (e.g. US): if reading the
+    leading 00/011 as ``+`` gives a valid number while the region's reading did not, that is what was meant.
+    """
+    if reg is None:
+        return None
+    swapped = _IDD_AT_START.sub(r"\1+", cleaned, count=1)
+    if swapped == cleaned:
+        return None
+    try:
+        number = _parse_cleaned(swapped, None)
+    except InvalidNumber:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def _parse_cleaned(cleaned: str, reg: str | None) -> PhoneNumber:
     has_letters = any(ch.isalpha() for ch in cleaned)
     if has_letters:
         # Surrounding words ("call me at ... tomorrow"): a valid number in the text wins over vanity letters.

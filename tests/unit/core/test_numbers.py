@@ -225,3 +225,14 @@ def test_flag() -> None:
     assert numbers.flag("us") == "🇺🇸"
     assert numbers.flag(None) == ""
     assert numbers.flag("001") == ""
+
+
+@pytest.mark.parametrize("region", ["US", "GB", "IN", "JP"])
+def test_00_prefix_works_whatever_the_region(region: str) -> None:
+    assert numbers.normalize("00 44 20 7946 0958", region) == "+442079460958"
+    assert numbers.normalize("00 1 201 555 0123", region) == "+12015550123"
+
+
+def test_region_reading_wins_when_valid() -> None:
+    # 0113 is Leeds in the UK, not 011 + country code 3
+    assert numbers.normalize("0113 496 0000", "GB") == "+441134960000"
