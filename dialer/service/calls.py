@@ -436,24 +436,34 @@ class CallService:
 
     # ---------------------------------------------------------------------------------- callbacks
 
-    def deliver_callback(self, call_id: int, legs: Mapping[LegRole, LegState], *, minutes: int | None,
-                         error: str | None = None) -> None:
-        """A provider's final callback (Called.in) for a call we placed."""
-        active = self._active.get(call_id)
-        if active is None or active.finished:
-            return
-        for role, state in legs.items():
-            leg = active.call.leg(role)
-            if leg is not None:
-                if state.is_terminal and leg.state is LegState.QUEUED and state is LegState.COMPLETED:
-                    leg.advance(LegState.ANSWERED)
-                leg.advance(state)
-        if minutes is not None:
-            active.duration_s = minutes * 60
-        if active.call.leg(LegRole.DESTINATION) is not None and minutes:
-            active.answered_at = active.answered_at or active.started_at
-        active.error = error
-        self._finish(active)
+    def handle_calledin_callback(self, query: Mapping[str, str]) -> bool:
+        """Finish the Called.in call whose per-call secret the callback carries; False if none matches."""
+        from dialer.providers.calledin import CallbackRejected, parse_callback
+
+        for active in list(self._active.values()):
+            if active.finished or active.provider_id != "calledin" or active.provider_call_id is None:
+                continue
+            expected = getattr(self._clients[active.id], "expected_secret", None)
+            secret = expected(active.provider_call_id) if callable(expected) else None
+            if not isinstance(secret, str) or not secret:
+                continue
+            try:
+                result = parse_callback(query, secret)
+            except CallbackRejected:
+                continue
+            if result.answered:
+                active.answered_at = active.answered_at or _now()
+                active.duration_s = result.minutes * 60
+                for each in active.call.legs:
+                    each.advance(LegState.ANSWERED)
+            for role, state in result.legs.items():
+                leg = active.call.leg(role)
+                if leg is not None:
+                    leg.advance(state)
+            self._finish(active)
+            return True
+        log.info("ignored a Called.in callback that matches no active call")
+        return False
 
     # ---------------------------------------------------------------------------------- reconcile
 

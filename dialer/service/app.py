@@ -1,0 +1,110 @@
+"""The one object the UI and the CLI hold: the database, the accounts, calls, contacts and history.
+
+Open it with ``await DialerService.open()`` on the asyncio loop that will run the calls, and close it with
+``await service.aclose()`` before the loop stops (it closes every HTTP client, the poller and the
+Called.in callback listener).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from dialer.providers.secretstore import SecretStoreLike
+from dialer.service.accounts import AccountService, set_sandbox_env
+from dialer.service.callbacks import CallbackListener
+from dialer.service.calls import CallService
+from dialer.service.library import ContactService, HistoryService
+from dialer.service.planner import Planner
+from dialer.service.settings import Settings
+from dialer.store.accounts import AccountStore
+from dialer.store.contacts import ContactStore
+from dialer.store.db import Database
+from dialer.store.history import HistoryStore
+from dialer.store.settings import SettingsStore
+
+log = logging.getLogger(__name__)
+
+CALLBACK_PORT_SETTING = "calledin_callback_port"
+
+
+class DialerService:
+    """Everything below the UI, wired together."""
+
+    def __init__(self, *, db: Database, secrets: SecretStoreLike, secrets_warning: str | None = None,
+                 demo_sandbox_url: str | None = None) -> None:
+        self.db = db
+        self.secrets_warning = secrets_warning
+        self.demo_sandbox_url = demo_sandbox_url
+        self.settings = Settings(SettingsStore(db))
+        self._listener: CallbackListener | None = None
+        self._callback_url: str | None = None
+        self.accounts = AccountService(store=AccountStore(db), secrets=secrets,
+                                       extra_settings=self._extra_settings)
+        self.contacts = ContactService(ContactStore(db), self.settings)
+        self.history = HistoryService(HistoryStore(db), self.accounts)
+        planner = Planner(settings=self.settings, accounts=self.accounts.list,
+                          balance_of=self.accounts.last_balance, contact_name=self.contacts.name_for)
+        self.calls = CallService(history=self.history.store, providers=self.accounts, planner=planner,
+                                 callbacks_enabled=lambda: self._callback_url is not None)
+
+    def _extra_settings(self, provider_id: str) -> dict[str, str]:
+        if provider_id == "calledin" and self._callback_url is not None:
+            return {"callback_url": self.settings.callback_url or self._callback_url}
+        return {}
+
+    @classmethod
+    async def open(cls, *, home: Path | None = None, secrets: SecretStoreLike | None = None,
+                   demo_sandbox_url: str | None = None) -> DialerService:
+        """Open the database (``home``: a DIALER_HOME-like folder; default: the user's data dir)."""
+        if demo_sandbox_url:
+            set_sandbox_env(demo_sandbox_url)
+        path = None if home is None else home / "data" / "dialer.sqlite3"
+        db = Database.open(path)
+        warning: str | None = None
+        if secrets is None:
+            from dialer.secrets import SecretStore
+
+            store = SecretStore()
+            warning = store.warning
+            secrets = store
+        service = cls(db=db, secrets=secrets, secrets_warning=warning, demo_sandbox_url=demo_sandbox_url)
+        try:
+            await service._start_callbacks()
+        except BaseException:
+            await service.aclose()
+            raise
+        return service
+
+    async def _start_callbacks(self) -> None:
+        """Run the Called.in callback listener in demo mode or when a callback URL is configured."""
+        if not (self.demo_sandbox_url or self.settings.callback_url):
+            return
+        port = self.settings.get(CALLBACK_PORT_SETTING, 0)
+        listener = CallbackListener(self.calls.handle_calledin_callback,
+                                    port=int(port) if isinstance(port, int) else 0)
+        try:
+            self._callback_url = await listener.start()
+        except OSError as exc:
+            log.warning("Called.in callback listener could not start: %s", exc)
+            return
+        self._listener = listener
+
+    @property
+    def callback_url(self) -> str | None:
+        return self._callback_url
+
+    async def aclose(self) -> None:
+        await self.calls.aclose()
+        await self.accounts.aclose()
+        if self._listener is not None:
+            await self._listener.aclose()
+            self._listener = None
+        self.db.close()
+
+    async def __aenter__(self) -> DialerService:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
