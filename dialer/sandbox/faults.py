@@ -255,14 +255,14 @@ class SandboxMiddleware:
             return
 
         if fault.kind in ("error", "rate_limit"):
-            body, ctype = _problem_body(provider, fault.status, fault)
-            hdrs = {"content-type": ctype, "content-length": str(len(body)), **fault.headers}
+            problem, ctype = _problem_body(provider, fault.status, fault)
+            hdrs = {"content-type": ctype, "content-length": str(len(problem)), **fault.headers}
             if fault.status == 429 or fault.kind == "rate_limit":
                 hdrs.setdefault("retry-after", str(fault.retry_after))
             entry["status"] = fault.status
             await send({"type": "http.response.start", "status": fault.status,
                         "headers": [(k.encode(), v.encode()) for k, v in hdrs.items()]})
-            await send({"type": "http.response.body", "body": body})
+            await send({"type": "http.response.body", "body": problem})
             return
         if fault.kind == "drop_before":
             await self._drop(send)
@@ -290,12 +290,12 @@ class SandboxMiddleware:
             body, status = b"{'status': 'ok', call_id: <html>Bad Gateway</html>", 200
         elif fault.kind == "truncated_json":
             body = body[: max(1, len(body) // 2)]
-        ctype = next((v for k, v in captured["headers"] if k.lower() == b"content-type"), b"application/json")
+        content_type = next((v for k, v in captured["headers"] if k.lower() == b"content-type"), b"application/json")
         if fault.kind == "malformed_json":
-            ctype = b"application/json"
+            content_type = b"application/json"
         if fault.kind == "slow_body":
             await send({"type": "http.response.start", "status": status,
-                        "headers": [*keep, (b"content-type", ctype), (b"content-length", str(len(body)).encode())]})
+                        "headers": [*keep, (b"content-type", content_type), (b"content-length", str(len(body)).encode())]})
             for i in range(0, len(body), fault.chunk_size):
                 await send({"type": "http.response.body", "body": body[i:i + fault.chunk_size],
                             "more_body": True})
@@ -303,7 +303,7 @@ class SandboxMiddleware:
             await send({"type": "http.response.body", "body": b""})
             return
         await send({"type": "http.response.start", "status": status,
-                    "headers": [*keep, (b"content-type", ctype), (b"content-length", str(len(body)).encode())]})
+                    "headers": [*keep, (b"content-type", content_type), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
     @staticmethod

@@ -213,9 +213,10 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingezState]:
         if user.balance_minutes < 1:
             return _error(402, "insufficient_balance", "You have 0 minutes left. Add credits at "
                           "https://ringez.com/wallet, then try again.")
+        assert isinstance(to_number, str)
         call_id = "call_" + secrets.token_hex(8)
         sid = "CA" + secrets.token_hex(16)
-        own = from_number if mode == "bridge" else RINGEZ_CALLER_ID
+        own = str(from_number) if mode == "bridge" else RINGEZ_CALLER_ID
         sandbox.telephony.place(
             call_id=call_id, provider="ringez", mode=mode, from_number=own, to_number=to_number,
             max_duration_s=user.balance_minutes * 60.0,

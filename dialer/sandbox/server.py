@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import socket
 import threading
@@ -14,6 +13,7 @@ import uvicorn
 
 from .app import SandboxApp, create_app
 from .faults import DroppedConnection
+from .server_utils import is_loopback_host
 
 __all__ = ["SandboxServer", "create_app", "is_loopback_host", "start_in_thread"]
 
@@ -32,15 +32,6 @@ class _HideDroppedConnections(logging.Filter):
 
 
 logging.getLogger("uvicorn.error").addFilter(_HideDroppedConnections())
-
-
-def is_loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class SandboxServer:

@@ -197,9 +197,10 @@ def test_insufficient_balance(client: httpx.Client) -> None:
 
 def test_dtmf(client: httpx.Client) -> None:
     h = login(client)
-    call_id = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": "+12025550123", "mode": "direct"}).json()["call_id"]
-    early = client.post(f"{API}/calls/{call_id}/actions", headers=h, json={"action": "dtmf", "parameters": {"digits": "1"}})
+    ringing = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": "+12025550002", "mode": "direct"}).json()["call_id"]
+    early = client.post(f"{API}/calls/{ringing}/actions", headers=h, json={"action": "dtmf", "parameters": {"digits": "1"}})
     assert early.status_code == 409 and early.json()["code"] == "call_not_active"
+    call_id = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": "+12025550123", "mode": "direct"}).json()["call_id"]
     wait_for(lambda: status_of(client, h, call_id)["status"] == "in-progress")
     ok = client.post(f"{API}/calls/{call_id}/actions", headers=h, json={"action": "dtmf", "parameters": {"digits": "12w*#"}})
     assert ok.status_code == 200 and ok.json()["digits"] == "12w*#"
