@@ -54,9 +54,14 @@ def vcard_text(contact: Contact) -> str:
     given = " ".join(words[:-1]) if len(words) > 1 else contact.name
     lines = ["BEGIN:VCARD", "VERSION:3.0", f"FN:{_escape(contact.name)}",
              f"N:{_escape(family)};{_escape(given)};;;"]
-    for number in contact.numbers:
-        types = _TYPE_FOR_LABEL.get(number.label.lower(), "VOICE")
-        lines.append(f"TEL;TYPE={types}:{number.raw if not number.valid else number.e164 or number.raw}")
+    for index, number in enumerate(contact.numbers, start=1):
+        value = number.e164 if number.valid and number.e164 else number.raw
+        types = _TYPE_FOR_LABEL.get(number.label.lower())
+        if types is not None or not number.label:
+            lines.append(f"TEL;TYPE={types or 'VOICE'}:{value}")
+        else:  # a custom label: Apple's item-group convention, which most address books read
+            lines.append(f"item{index}.TEL;TYPE=VOICE:{value}")
+            lines.append(f"item{index}.X-ABLabel:{_escape(number.label)}")
     if contact.note:
         lines.append(f"NOTE:{_escape(contact.note)}")
     if contact.favourite:

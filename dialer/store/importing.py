@@ -78,6 +78,8 @@ def _tel_label(tel: Any, group_labels: dict[str, str]) -> str:
     types: list[str] = []
     for value in [*tel.params.get("TYPE", []), *tel.singletonparams]:
         types += [t.strip().strip('"').lower() for t in str(value).split(",")]
+    if "iphone" in types:
+        return "iPhone"
     labels = [_LABELS[t] for t in types if t in _LABELS]
     if "fax" in labels:
         return ("work fax" if "work" in labels else "home fax" if "home" in labels else "fax")
@@ -140,7 +142,7 @@ def _parse_vcards(text: str) -> list[_Parsed]:
                 if label.group:
                     value = str(label.value)
                     match = _APPLE_LABEL.match(value)
-                    group_labels[label.group.lower()] = (match.group(1) if match else value).lower()
+                    group_labels[label.group.lower()] = match.group(1).lower() if match else value
             numbers = [(_tel_label(tel, group_labels), _tel_raw(tel)) for tel in card.contents.get("tel", [])]
             note = str(card.note.value) if "note" in card.contents else ""
             favourite = any(str(x.value).strip() == "1" for x in card.contents.get("x-dialer-favourite", []))

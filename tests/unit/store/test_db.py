@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from dialer import paths
+from dialer.store.contacts import Contact, ContactNumber, ContactStore
+from dialer.store.db import MIGRATIONS, Database, DatabaseError
+
+
+def test_opens_in_the_data_dir_with_wal_and_foreign_keys(db: Database) -> None:
+    assert db.path == paths.database_path()
+    assert db.path is not None and db.path.exists()
+    assert db.query_one("PRAGMA journal_mode")[0] == "wal"  # type: ignore[index]
+    assert db.query_one("PRAGMA foreign_keys")[0] == 1  # type: ignore[index]
+    assert db.query_one("PRAGMA busy_timeout")[0] >= 1000  # type: ignore[index]
+
+
+def test_empty_database_is_migrated_to_the_latest_version(tmp_path: Path) -> None:
+    db = Database.open(tmp_path / "new.sqlite3")
+    assert db.version == len(MIGRATIONS)
+    tables = {r[0] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"contacts", "contact_numbers", "accounts", "settings", "history"} <= tables
+    db.close()
+
+
+def test_reopening_keeps_data_and_does_not_rerun_migrations(tmp_path: Path) -> None:
+    path = tmp_path / "d.sqlite3"
+    db = Database.open(path)
+    ContactStore(db).add(Contact(None, "Ada Lovelace", [ContactNumber("", "+442079460958", "+442079460958", True)]))
+    db.close()
+    again = Database.open(path)
+    assert again.version == len(MIGRATIONS)
+    assert ContactStore(again).count() == 1
+    again.close()
+
+
+def test_a_later_migration_step_is_applied_on_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "d.sqlite3"
+    Database.open(path).close()
+    extra = [*MIGRATIONS, ["CREATE TABLE speed_dials (slot INTEGER PRIMARY KEY, number TEXT)"]]
+    db = Database.open(path, migrations=extra)
+    assert db.version == len(MIGRATIONS) + 1
+    db.execute("INSERT INTO speed_dials VALUES (1, '+15551234567')")
+    db.close()
+
+
+def test_a_failing_migration_step_leaves_the_previous_version(tmp_path: Path) -> None:
+    path = tmp_path / "d.sqlite3"
+    Database.open(path).close()
+    broken = [*MIGRATIONS, ["CREATE TABLE half_done (x INTEGER)", "THIS IS NOT SQL"]]
+    with pytest.raises(sqlite3.OperationalError):
+        Database.open(path, migrations=broken)
+    db = Database.open(path)
+    assert db.version == len(MIGRATIONS)
+    assert db.query_one("SELECT name FROM sqlite_master WHERE name = 'half_done'") is None
+    db.close()
+
+
+def test_a_database_from_a_newer_version_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "d.sqlite3"
+    Database.open(path, migrations=[*MIGRATIONS, ["SELECT 1"]]).close()
+    with pytest.raises(DatabaseError, match="newer version of dialer"):
+        Database.open(path)
+
+
+def test_transaction_rolls_back_everything_on_error(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.transaction() as conn:
+        conn.execute("INSERT INTO settings(key, value) VALUES ('a', '1')")
+        raise RuntimeError("boom")
+    assert db.query_one("SELECT count(*) FROM settings")[0] == 0  # type: ignore[index]
+
+
+def test_nested_transaction_failure_rolls_back_only_the_inner_block(db: Database) -> None:
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO settings(key, value) VALUES ('outer', '1')")
+        with pytest.raises(ValueError), db.transaction() as inner:
+            inner.execute("INSERT INTO settings(key, value) VALUES ('inner', '1')")
+            raise ValueError
+    assert [r[0] for r in db.query("SELECT key FROM settings")] == ["outer"]
+
+
+def test_deleting_a_contact_cascades_to_its_numbers(db: Database) -> None:
+    store = ContactStore(db)
+    cid = store.add(Contact(None, "Grace Hopper", [ContactNumber("work", "+1 202 456 1111", "+12024561111", True)]))
+    store.delete(cid)
+    assert db.query_one("SELECT count(*) FROM contact_numbers")[0] == 0  # type: ignore[index]
+    assert db.query_one("SELECT count(*) FROM contact_words")[0] == 0  # type: ignore[index]
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO contact_numbers(contact_id, raw, digits) VALUES (999, '1', '1')")
+
+
+def test_the_connection_can_be_used_from_a_worker_thread(db: Database) -> None:
+    store = ContactStore(db)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            store.add_many(Contact(None, f"Worker {i}", []) for i in range(50))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    for i in range(50):
+        store.add(Contact(None, f"Main {i}", []))
+    thread.join()
+    assert errors == []
+    assert store.count() == 100
