@@ -91,11 +91,23 @@ class IllegalTransition(ValueError):
 class Leg:
     role: LegRole
     state: LegState = LegState.QUEUED
+    # The last state before any UNKNOWN, so that a lost connection (-> UNKNOWN) followed by a stale poll
+    # cannot move an answered leg back to ringing.
+    last_known: LegState | None = field(default=None, repr=False, compare=False)
 
     def advance(self, new: LegState) -> bool:
         """Move to ``new`` if allowed. Returns True if the state changed; ignores stale updates."""
         if new == self.state or not can_transition(self.state, new):
             return False
+        if (
+            self.state is LegState.UNKNOWN
+            and self.last_known is not None
+            and new is not self.last_known
+            and not can_transition(self.last_known, new)
+        ):
+            return False
+        if new is not LegState.UNKNOWN:
+            self.last_known = new
         self.state = new
         return True
 
