@@ -25,7 +25,7 @@ RINGEZ = Capabilities(
     rates=True,
     max_duration=False,
     caller_id=False,
-    needs_own_number=False,  # Ringez rings the phone of the account; the request has no "from" field
+    needs_own_number=True,  # bridge calls send it as from_number (see ringez.py)
     wallet_url=RINGEZ_WALLET_URL,
 )
 

@@ -6,7 +6,9 @@ Written from the provider document. Points the document leaves open and how this
   ``new_user``/``existing_user`` under ``status``/``result``/``user_status``/``type``, or ``exists: bool``.
 * Error bodies are not documented: the message is taken from ``error``/``message``/``detail``.
   Insufficient balance is HTTP 402, or any 4xx whose text mentions balance/credit/minutes.
-* The initiate request has no "from" field: Ringez rings the phone registered on the account (bridge).
+* The document shows no "from" field in the initiate request, only ``from_number`` in its answer. In
+  bridge mode the user's own number is sent as ``from_number`` (the sandbox requires it; a server that
+  rings the account's registered phone can ignore it), so bridge calls need the own number.
 * An ``{"alreadyInitiated": true, "callSid": ...}`` answer lacks ``call_id``. The client then reads
   ``GET /calls`` (first 20 rows) and takes the row whose ``twilio_call_sid``/``call_sid``/``callSid``
   equals the callSid; failing that, the newest row to the same destination; failing that, the callSid
@@ -268,6 +270,8 @@ class RingezProvider(HttpProvider):
         body: dict[str, Any] = {"to_number": request.destination, "idempotency_key": key}
         if request.mode is CallMode.DIRECT:
             body["mode"] = "direct"
+        elif request.own_number:
+            body["from_number"] = request.own_number
         response = await self._send("POST", f"{API}/calls/initiate", RequestKind.IDEMPOTENT_CREATE,
                                     headers=headers, json=body)
         self._raise_for_error(response, creating=True)
