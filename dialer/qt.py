@@ -17,7 +17,11 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 __all__ = ["QTimer", "Qt", "QtCore", "QtGui", "QtWidgets", "Signal", "Slot"]
 
 # QtNetwork: QLocalServer/QLocalSocket for the single-instance hand-off (dialer.desktop.ipc_server).
-from PySide6 import QtNetwork
+# Imported on first use (module __getattr__ below): the window paints before it is needed.
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6 import QtNetwork
 
 __all__ += ["QtNetwork"]
 
@@ -27,8 +31,6 @@ from collections.abc import Coroutine as _Coroutine  # noqa: E402
 from typing import Any as _Any  # noqa: E402
 from typing import ParamSpec as _ParamSpec  # noqa: E402
 
-import qasync as _qasync  # noqa: E402
-
 _P = _ParamSpec("_P")
 
 
@@ -36,8 +38,20 @@ def asyncSlot(*types: _Any, **kwargs: _Any) -> _Callable[
         [_Callable[_P, _Coroutine[_Any, _Any, _Any]]], _Callable[_P, _Any]]:
     """qasync.asyncSlot with types: the decorated ``async def`` becomes a slot that schedules it as a task."""
     decorator: _Callable[[_Callable[_P, _Coroutine[_Any, _Any, _Any]]], _Callable[_P, _Any]]
+    import qasync as _qasync  # on first use: asyncio + qasync are not needed for the first paint
+
     decorator = _qasync.asyncSlot(*types, **kwargs)
     return decorator
 
 
 __all__ += ["asyncSlot"]
+
+
+def __getattr__(name: str) -> _Any:
+    """Lazy module attributes (PEP 562): ``from dialer.qt import QtNetwork`` imports QtNetwork then."""
+    if name == "QtNetwork":
+        from PySide6 import QtNetwork
+
+        globals()["QtNetwork"] = QtNetwork
+        return QtNetwork
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
