@@ -110,7 +110,10 @@ def legs_from_status(status: Mapping[str, Any]) -> dict[LegRole, LegState]:
     The destination is dialled only after the user's phone answers, so while the caller leg is still
     InProgress the callee's InProgress means "waiting", not "ringing". When the whole call has reached
     a final callStatus, a leg still reported InProgress is closed: the user's leg as failed, the
-    destination as canceled (never rung), so the call always finishes.
+    destination as canceled (never rung), so the call always finishes. When the user's leg ended without
+    being answered, the destination was never dialled whatever word RingCentral gives it ("Rejected" is
+    used for a leg dropped because of the first one): it becomes CANCELED so the outcome names the user's
+    leg.
     """
     call_word = status.get("callStatus")
     self_state = leg_state(status.get("callerStatus"))
@@ -128,6 +131,9 @@ def legs_from_status(status: Mapping[str, Any]) -> dict[LegRole, LegState]:
                 self_state = LegState.COMPLETED
             if dest_state is LegState.ANSWERED:
                 dest_state = LegState.COMPLETED
+    if self_state.is_terminal and self_state is not LegState.COMPLETED and dest_state in (
+            LegState.REJECTED, LegState.CANCELED, LegState.QUEUED, LegState.RINGING, LegState.UNKNOWN):
+        dest_state = LegState.CANCELED
     return {LegRole.SELF: self_state, LegRole.DESTINATION: dest_state}
 
 
