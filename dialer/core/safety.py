@@ -2,8 +2,8 @@
 
 Rules (each one protects the user from a link or a paste they did not look at closely):
 
-* Refused: service codes (any ``*``/``#`` in the number part, e.g. ``*21#`` call forwarding,
-  ``#31#`` caller-ID hiding, ``*#06#``), emergency numbers (a web calling service is the wrong way to reach
+* Refused: service codes (a ``*``/``#`` next to a digit or another ``*``/``#`` in the dialled part,
+  e.g. ``*21#`` call forwarding, ``#31#`` caller-ID hiding, ``*#06#``, ``*67``), emergency numbers (a web calling service is the wrong way to reach
   them: dial them on the phone itself) and text that holds no number.
 * Warnings: premium-rate and shared-cost numbers, night time at the destination (22:00-07:00 local, in
   every time zone of the number), invalid numbers and numbers of unknown type.
@@ -49,12 +49,21 @@ def _number_part(raw_text: str) -> str:
     """The dialled part of the raw request: scheme, parameters and post-dial keys removed, %XX decoded."""
     text = _SCHEME.sub("", raw_text[:_MAX_RAW])
     text = unquote(text.split(";", 1)[0])
-    # Post-dial keys after a pause (",", "p", "w") are DTMF sent after answering, not a service code.
-    return re.split(r"[,pPwW]", text, maxsplit=1)[0]
+    # Post-dial keys after a pause right after a digit (",", "p", "w") are DTMF sent after answering.
+    return re.split(r"(?<=\d)[,pPwW]", text, maxsplit=1)[0]
+
+
+_DIAL_RUN = re.compile(r"[*#+0-9][*#+0-9 ().\-/]*")
+_SEPARATORS = re.compile(r"[ ().\-/]")
+# A * or # touching a digit or another * / #: "*21#", "#31#", "*#06#", "*67 ...", "**21*...".
+# A lone "#123" (a ticket number in pasted text) is not one.
+_SERVICE_MARK = re.compile(r"[0-9*#]#|\*[0-9*#]|[0-9#]\*")
 
 
 def _is_service_code(number_part: str) -> bool:
-    return any(ch in "*#" for ch in number_part)
+    return any(
+        _SERVICE_MARK.search(_SEPARATORS.sub("", run)) for run in _DIAL_RUN.findall(number_part)
+    )
 
 
 def _is_emergency(number_part: str, info: NumberInfo | None) -> bool:

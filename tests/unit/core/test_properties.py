@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dialer.core import numbers, teluri
+from dialer.core import dtmf, numbers, safety, teluri
+from dialer.core.calls import Origin
 from dialer.core.numbers import AsYouTypeFormatter, InvalidNumber
 from dialer.core.teluri import TelUriError
 
@@ -97,7 +98,7 @@ def test_teluri_parse_raises_only_teluri_error(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(_ANY, st.integers(min_value=-5, max_value=100), st.sampled_from(["US", "GB", "IN", "ZZ", ""]))
+@given(_ANY, st.integers(min_value=-5, max_value=100), st.sampled_from(["US", "GB", "IN", "ZZ", "", "xx", "001"]))
 def test_as_you_type_never_raises_and_keeps_dial_characters(text: str, caret: int, region: str) -> None:
     shown, new_caret = AsYouTypeFormatter(region).format(text, caret)
     assert 0 <= new_caret <= len(shown)
@@ -125,3 +126,25 @@ def test_overlong_inputs_are_refused_cleanly() -> None:
         numbers.normalize("1" * 5000)
     with pytest.raises(TelUriError, match="too long"):
         teluri.parse("tel:+1" + "2" * 3000)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_ANY, st.sampled_from(list(Origin)))
+def test_dial_guard_never_raises_and_external_always_confirms(text: str, origin: Origin) -> None:
+    info = None
+    with contextlib.suppress(InvalidNumber):
+        info = numbers.describe(text, "US")
+    verdict = safety.check(info, text, origin)
+    if verdict.refused is None and origin.is_external:
+        assert verdict.needs_confirmation
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_dtmf_plan_raises_only_dtmf_error(text: str) -> None:
+    try:
+        steps = dtmf.plan(text)
+    except dtmf.DtmfError:
+        return
+    assert all(step.digits and set(step.digits) <= set(dtmf.VALID) for step in steps)
+    assert all(step.delay_before_s >= 0 for step in steps)

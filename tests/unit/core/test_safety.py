@@ -35,7 +35,8 @@ def test_always_confirm_setting() -> None:
 @pytest.mark.parametrize(
     "raw",
     ["*21#", "#31#", "*#06#", "**21*+12015550123#", "#31#+12015550123", "tel:*21%23;phone-context=+44",
-     "tel:%2A%2306%23;phone-context=example.com", "callto://*21#"],
+     "tel:%2A%2306%23;phone-context=example.com", "callto://*21#", "*67 201 555 0123", "#100#",
+     "Please dial *21# now", "Press #31# then +44 20 7946 0958"],
 )
 def test_service_codes_are_refused(raw: str) -> None:
     verdict = safety.check(None, raw, Origin.TEL_LINK)
@@ -47,6 +48,11 @@ def test_hash_in_post_dial_keys_is_not_a_service_code() -> None:
     raw = "tel:+442079460958;postd=pp1234#"
     assert safety.check(describe(LONDON), raw, Origin.WINDOW, now=NOON_UTC).allowed
     assert safety.check(describe(LONDON), "+442079460958,,1234#", Origin.WINDOW, now=NOON_UTC).allowed
+
+
+def test_a_lone_hash_number_in_pasted_text_is_not_a_service_code() -> None:
+    raw = "Ticket #123: call +44 20 7946 0958"
+    assert safety.check(describe(raw), raw, Origin.CLIPBOARD, now=NOON_UTC).allowed
 
 
 @pytest.mark.parametrize(("raw", "region"), [("911", "US"), ("112", "DE"), ("999", "GB")])
