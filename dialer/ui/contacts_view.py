@@ -293,7 +293,9 @@ class ContactsView(QtWidgets.QWidget):
         self.search_edit.textChanged.connect(self._on_search)
         self.search_edit.returnPressed.connect(self._call_first_match)
         self.table.doubleClicked.connect(self._on_activated)
-        self.table.activated.connect(self._on_activated)
+        # Double-click or Enter calls; not ``activated``, which some desktops fire on a single click and
+        # which also fires on double-click (one gesture must never place two calls).
+        self.table.installEventFilter(self)
         self.table.clicked.connect(self._on_clicked)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
@@ -310,6 +312,14 @@ class ContactsView(QtWidgets.QWidget):
 
         self.model.reload()
         self._update_buttons()
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if (watched is self.table and event.type() == QtCore.QEvent.Type.KeyPress
+                and isinstance(event, QtGui.QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            self.call_selected()
+            return True
+        return super().eventFilter(watched, event)
 
     # ----------------------------------------------------------------------------------------- search
 

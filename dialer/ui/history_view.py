@@ -150,7 +150,9 @@ class HistoryView(QtWidgets.QWidget):
                        self.until_date.dateChanged):
             signal.connect(self.apply_filter)
         self.table.doubleClicked.connect(self._on_double_click)
-        self.table.activated.connect(self._on_double_click)
+        # Double-click or Enter calls; not ``activated``, which some desktops fire on a single click and
+        # which also fires on double-click (one gesture must never place two calls).
+        self.table.installEventFilter(self)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
         self.call_back_button.clicked.connect(self.call_back)
@@ -160,6 +162,14 @@ class HistoryView(QtWidgets.QWidget):
 
         self.model.fetchMore()
         self._update_sync_button()
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if (watched is self.table and event.type() == QtCore.QEvent.Type.KeyPress
+                and isinstance(event, QtGui.QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            self.call_back()
+            return True
+        return super().eventFilter(watched, event)
 
     # ---------------------------------------------------------------------------------------- filters
 
