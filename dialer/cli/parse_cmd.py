@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if _is_uri(text):
             uri = teluri.parse(text)
-            number_text = _uri_number(uri)
+            number_text = uri.dialable
         info = numbers.describe(number_text, region)
     except (teluri.TelUriError, numbers.InvalidNumber) as exc:
         print(f"dialer parse: {exc}", file=sys.stderr)
@@ -76,16 +76,6 @@ def _supported_regions() -> frozenset[str]:
     import phonenumbers
 
     return frozenset(phonenumbers.SUPPORTED_REGIONS)
-
-
-def _uri_number(uri: Any) -> str:
-    """The number to describe: global as is; a local number under a +prefix context gets the prefix."""
-    if uri.is_global:
-        return str(uri.number)
-    context = uri.phone_context
-    if context and context.startswith("+"):
-        return f"{context}{uri.number}"
-    return str(uri.number)
 
 
 def _as_dict(info: Any, uri: Any) -> dict[str, Any]:

@@ -25,6 +25,9 @@ import phonenumbers
 from dialer.core.calls import Origin
 from dialer.core.numbers import NumberInfo, NumberType
 
+NO_NUMBER = "There is no phone number to call here; check the number and try again."
+"""The refusal reason when ``info`` is None and nothing else applies (callers may compare with it)."""
+
 NIGHT_START_HOUR = 22
 NIGHT_END_HOUR = 7
 _MAX_RAW = 2048
@@ -118,7 +121,7 @@ def check(
             refused="This is an emergency number. Call it directly from your phone, not through a web calling service."
         )
     if info is None:
-        return DialVerdict(refused="There is no phone number to call here; check the number and try again.")
+        return DialVerdict(refused=NO_NUMBER)
 
     warnings: list[str] = []
     extra_step = False

@@ -37,6 +37,16 @@ class TelUri:
     params: tuple[tuple[str, str | None], ...] = ()
     scheme: str = "tel"
 
+    @property
+    def dialable(self) -> str:
+        """The number to hand to ``numbers.normalize``: a local number under a ``+`` phone-context gets
+        that prefix (RFC 3966 5.1.5: ``tel:7946-0958;phone-context=+44-20`` is ``+4420 79460958``);
+        a global number, or a local one under a domain context, is the number itself.
+        """
+        if not self.is_global and self.phone_context is not None and self.phone_context.startswith("+"):
+            return self.phone_context + self.number
+        return self.number
+
     def to_uri(self) -> str:
         """Canonical ``tel:`` form: ext and isub first, then phone-context, then the rest sorted by name.
 

@@ -153,3 +153,16 @@ def test_refusals_name_the_reason(uri: str, words: str) -> None:
 
 def test_teluri_error_is_a_value_error() -> None:
     assert issubclass(TelUriError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("uri", "dialable"),
+    [
+        ("tel:+1-201-555-0123", "+12015550123"),
+        ("tel:7946-0958;phone-context=+44-20", "+442079460958"),
+        ("tel:7042;phone-context=example.com", "7042"),
+        ("callto:2015550123", "2015550123"),
+    ],
+)
+def test_dialable_applies_a_number_context(uri: str, dialable: str) -> None:
+    assert teluri.parse(uri).dialable == dialable
