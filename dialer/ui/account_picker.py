@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dialer.core.calls import CallMode
 from dialer.qt import QtCore, QtWidgets
 
 
@@ -78,7 +77,10 @@ class AccountPicker(QtWidgets.QWidget):
             return self._accounts[index]
         return None
 
-    def current_mode(self) -> CallMode | None:
+    def current_mode(self) -> Any:
+        """The CallMode the call will use (None without an account)."""
+        from dialer.core.calls import CallMode
+
         account = self.current_account()
         if account is None:
             return None
@@ -93,6 +95,8 @@ class AccountPicker(QtWidgets.QWidget):
 
     # -- view ---------------------------------------------------------------------------------------
     def _on_account(self, *_args: object) -> None:
+        from dialer.core.calls import CallMode
+
         account = self.current_account()
         if account is None:
             self.ring_first.setVisible(False)
@@ -108,6 +112,8 @@ class AccountPicker(QtWidgets.QWidget):
         self.accountChanged.emit(account)
 
     def _update_own_visibility(self, *_args: object) -> None:
+        from dialer.core.calls import CallMode
+
         account = self.current_account()
         show = (account is not None and account.capabilities.needs_own_number
                 and self.current_mode() is CallMode.BRIDGE)

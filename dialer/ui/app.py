@@ -1,9 +1,428 @@
-"""Application start-up (placeholder: the desktop app work replaces this)."""
+"""Application start-up and shut-down: window first, everything heavy after the first paint.
+
+Order on start: QApplication, theme, main window, show; then (after the first paint) the phone-number
+library, the service (SQLite, keyring, httpx, providers), the single-instance server, the demo sandbox.
+Order on quit: the service is closed (calls stopped being followed, HTTP clients closed) *before* the Qt
+loop ends; async clean-up after ``aboutToQuit`` would fail.
+
+No periodic timers run while idle: the only repeating timers are the call panel's elapsed-time tick
+(while a call is live) and the demo outbox poll (while a sign-in dialog waits for a code).
+
+Environment: ``DIALER_SANDBOX_URL`` makes ``--demo`` use a running sandbox instead of starting one;
+``DIALER_EXIT_AFTER_PAINT=1`` prints the time from process start to the first paint and exits (the
+start-up benchmark uses it).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dialer.qt import QtCore, QtGui, QtWidgets
+
+if TYPE_CHECKING:
+    import asyncio
+
+log = logging.getLogger("dialer.ui.app")
+
+DEMO_CONTACTS = (
+    ("Ada Lovelace", "+442079460958"),
+    ("Grace Hopper", "+12025550143"),
+    ("Alan Turing", "+441632960983"),
+    ("Katherine Johnson", "+17575550199"),
+    ("Margaret Hamilton", "+16175550111"),
+)
+OUTBOX_POLL_MS = 1000
+
+
+def demo_home() -> Path:
+    """A separate data directory for the demo, so demo accounts never mix with real ones."""
+    from dialer import paths
+
+    override = paths.home_override()
+    base = override if override is not None else paths.data_dir()
+    path = base / "demo"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _process_start() -> float:
+    """Seconds since the epoch when this process started (Linux /proc; else the module import)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        ticks = int(fields[19])
+        with open("/proc/uptime", encoding="ascii") as fh:
+            uptime = float(fh.read().split()[0])
+        return time.time() - uptime + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return _IMPORTED
+
+
+_IMPORTED = time.time()
+
+
+class _FirstPaint(QtCore.QObject):
+    """Fires ``painted`` once, after the window's first paint event has been handled."""
+
+    painted = QtCore.Signal()
+
+    def __init__(self, window: QtWidgets.QWidget) -> None:
+        super().__init__(window)
+        self.fired = False
+        window.installEventFilter(self)
+        # Fallback: a hidden or minimised window never paints; load anyway.
+        QtCore.QTimer.singleShot(400, self._fire)
+
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Paint and not self.fired:
+            QtCore.QTimer.singleShot(0, self._fire)
+        return False
+
+    def _fire(self) -> None:
+        if not self.fired:
+            self.fired = True
+            self.painted.emit()
+
+
+class AppController(QtCore.QObject):
+    """Owns the window, the service, the sandbox (demo) and the single-instance server."""
+
+    loaded = QtCore.Signal()
+
+    def __init__(self, app: QtWidgets.QApplication, window: Any, *, demo: bool, uri: str | None,
+                 sandbox_url: str | None = None, home: Path | None = None,
+                 single_instance: bool = True) -> None:
+        super().__init__()
+        self.app = app
+        self.window = window
+        self.demo = demo
+        self.uri = uri
+        self.sandbox_url = sandbox_url
+        self.home = home
+        self.single_instance = single_instance
+        self.service: Any = None
+        self.bridge: Any = None
+        self.sandbox: Any = None
+        self.ipc: Any = None
+        import asyncio
+
+        self.quit_requested = asyncio.Event()
+        self.outbox_timer: QtCore.QTimer | None = None
+        self._seen_outbox: set[str] = set()
+        self._switching = False
+        window.closing.connect(self.quit_requested.set)
+        window.demoRequested.connect(self._on_demo_requested)
+
+    # ------------------------------------------------------------------------------------ start
+    async def main(self, first_paint: asyncio.Future[None] | None = None) -> int:
+        if first_paint is not None:
+            await first_paint
+        try:
+            await self.load()
+        except Exception as exc:
+            from dialer.ui import errors
+
+            log.exception("start-up failed")
+            self.window.status.showMessage("The dialer could not start; see the message.", 0)
+            errors.show_error("Dialer could not start", errors.user_message(exc), self.window)
+        await self.quit_requested.wait()
+        await self.shutdown()
+        return 0
+
+    async def load(self) -> None:
+        """The heavy part of start-up, after the first paint."""
+        from dialer.service import DialerService
+        from dialer.ui.service_bridge import ServiceBridge, maybe_await
+
+        if self.demo and self.sandbox_url is None:
+            self.sandbox_url = await self._start_sandbox()
+        home = self.home if self.home is not None else (demo_home() if self.demo else None)
+        self.service = await maybe_await(DialerService.open(
+            home=home, demo_sandbox_url=self.sandbox_url if self.demo else None))
+        from dialer.ui import theme
+
+        theme.apply(self.app, str(getattr(self.service.settings, "theme", "system") or "system"))
+        if self.demo:
+            await self._prepare_demo()
+        self.bridge = ServiceBridge(self.service, self.window)
+        self.window.set_demo(self.demo)
+        self.window.attach(self.service, self.bridge)
+        await self.window.reload_accounts()
+        self.app.focusChanged.connect(self._on_focus_changed)
+        if self.single_instance:
+            self._listen()
+        if self.uri:
+            uri, self.uri = self.uri, None
+            from dialer.core.calls import Origin
+
+            self.window.open_uri(uri, Origin.TEL_LINK)
+        self.loaded.emit()
+
+    async def _start_sandbox(self) -> str:
+        import asyncio
+
+        url = os.environ.get("DIALER_SANDBOX_URL", "").strip()
+        if url:
+            return url
+        from dialer.sandbox.server import start_in_thread
+
+        loop = asyncio.get_running_loop()
+        self.sandbox = await loop.run_in_executor(None, start_in_thread)
+        return str(self.sandbox.url)
+
+    async def _prepare_demo(self) -> None:
+        """Sign in the demo accounts and seed a few contacts (only into an empty demo book)."""
+        from dialer.ui.service_bridge import maybe_await
+
+        service = self.service
+        accounts = list(await maybe_await(service.accounts.list()))
+        if not any(getattr(a, "signed_in", False) for a in accounts):
+            await maybe_await(service.accounts.sign_in_demo(self.sandbox_url))
+        seed = getattr(service, "seed_demo", None)
+        if callable(seed):
+            await maybe_await(seed())
+            return
+        seed_demo_data(service)
+
+    def _listen(self) -> None:
+        try:
+            from dialer.desktop import ipc_server
+        except ImportError:
+            return
+        server = ipc_server.IpcServer(parent=self)
+        try:
+            code = ipc_server.claim_or_connect(server)
+        except ipc_server.Error as exc:
+            log.warning("single-instance server not started: %s", exc)
+            return
+        if code is not None:  # another instance won the start-up race and has been told to show itself
+            log.info("another dialer instance is running; this one quits")
+            self.quit_requested.set()
+            return
+        server.requestReceived.connect(self.handle_request)
+        self.ipc = server
+
+    def handle_request(self, request: Any) -> None:
+        """A hand-off from another process: show the window; fill the number in and ask to confirm."""
+        from dialer.core.calls import Origin
+
+        self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+        action = getattr(request, "action", "")
+        if action == "open-uri":
+            self.window.open_uri(request.uri or request.number_text, Origin.TEL_LINK)
+        elif action == "call" and request.number_text:
+            self.window.open_uri(request.number_text, Origin.HANDOFF)
+        elif action == "quick-call":
+            clip = QtGui.QGuiApplication.clipboard()
+            text = clip.text() if clip is not None else ""
+            from dialer.ui.number_field import extract_number
+
+            number = extract_number(text, self.window.region) if text else None
+            if number:
+                self.window.open_uri(number, Origin.CLIPBOARD)
+            else:
+                self.window.status.showMessage("The clipboard holds no phone number.", 5000)
+
+    # ------------------------------------------------------------------------- demo: try it, OTP
+    def _on_demo_requested(self) -> None:
+        if self.bridge is not None and not self._switching:
+            self.bridge.spawn(self.switch_to_demo(), title="Demo")
+
+    async def switch_to_demo(self) -> None:
+        """"Try the demo" on first run: reopen with the sandbox and the separate demo data."""
+        self._switching = True
+        try:
+            if self.bridge is not None:
+                await self.bridge.aclose()
+            if self.service is not None:
+                await self.service.aclose()
+            self.service = None
+            self.demo = True
+            self.sandbox_url = None
+            await self.load()
+        finally:
+            self._switching = False
+
+    def _on_focus_changed(self, _old: object, _new: object) -> None:
+        """Watch the demo outbox only while a sign-in dialog is open (it may be waiting for a code)."""
+        if not self.demo or self.sandbox_url is None:
+            return
+        waiting = any(type(d).__name__ == "SignInDialog" and d.isVisible() for d in self.window.dialogs)
+        if waiting and self.outbox_timer is None:
+            self.outbox_timer = QtCore.QTimer(self)
+            self.outbox_timer.setInterval(OUTBOX_POLL_MS)
+            self.outbox_timer.timeout.connect(self._poll_outbox)
+            self.outbox_timer.start()
+        elif not waiting and self.outbox_timer is not None:
+            self.outbox_timer.stop()
+            self.outbox_timer.deleteLater()
+            self.outbox_timer = None
+
+    def _poll_outbox(self) -> None:
+        if self.bridge is not None:
+            self.bridge.spawn(self._read_outbox(), title="Demo mail")
+        waiting = any(type(d).__name__ == "SignInDialog" and d.isVisible() for d in self.window.dialogs)
+        if not waiting and self.outbox_timer is not None:
+            self.outbox_timer.stop()
+
+    async def _read_outbox(self) -> None:
+        import httpx
+
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            response = await client.get(f"{self.sandbox_url}/_sandbox/outbox")
+        for message in response.json().get("messages", []):
+            text = str(message.get("text") or message.get("body") or message)
+            key = str(message.get("id", text))
+            if key in self._seen_outbox:
+                continue
+            self._seen_outbox.add(key)
+            self.notify("Demo e-mail", text)
+
+    def notify(self, title: str, text: str) -> None:
+        """A visible, non-blocking notification (the status bar, plus a tooltip-style balloon)."""
+        self.window.status.showMessage(f"{title}: {text}", 30000)
+        QtWidgets.QToolTip.showText(self.window.mapToGlobal(QtCore.QPoint(20, 60)), f"{title}\n{text}",
+                                    self.window, QtCore.QRect(), 15000)
+
+    # --------------------------------------------------------------------------------- shutdown
+    async def shutdown(self) -> None:
+        """Close in order: widgets' tasks, the service (HTTP clients), the sandbox; then the window."""
+        if self.outbox_timer is not None:
+            self.outbox_timer.stop()
+        if self.ipc is not None:
+            self.ipc.close()
+        if self.bridge is not None:
+            await self.bridge.aclose()
+        if self.service is not None:
+            try:
+                await self.service.aclose()
+            except Exception:
+                log.exception("service did not close cleanly")
+        if self.sandbox is not None:
+            import asyncio
+
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, self.sandbox.stop)
+        self.window.allow_close()
+        self.window.close()
+
+
+def seed_demo_data(service: Any) -> None:
+    """A few contacts and history rows for the demo, only when the demo data is still empty."""
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from dialer.store.contacts import Contact, ContactNumber
+
+    if service.contacts.count() == 0:
+        for index, (name, number) in enumerate(DEMO_CONTACTS):
+            service.contacts.add(Contact(id=None, name=name, numbers=[ContactNumber.parse(number, "mobile")],
+                                         favourite=index == 0))
+    history = service.history
+    if history.count() == 0 and hasattr(history, "store"):
+        from dialer.store.history import HistoryRow
+
+        accounts = [a for a in service.accounts.list() if a.signed_in]
+        if not accounts:
+            return
+        account = accounts[0]
+        now = datetime.now(UTC)
+        samples = (("Ada Lovelace", "+442079460958", "completed", 184, Decimal("0.12"), 3),
+                   ("Grace Hopper", "+12025550143", "busy", None, None, 27),
+                   ("", "+14155550100", "no-answer", None, None, 50))
+        for name, number, state, duration, cost, hours_ago in samples:
+            started = now - timedelta(hours=hours_ago)
+            answered = started + timedelta(seconds=9) if duration else None
+            history.store.add(HistoryRow(
+                id=None, provider=account.provider_id, account_id=account.id, provider_call_id=None,
+                destination=number, display_name=name or None, mode="bridge", origin="window", state=state,
+                legs={"self": "completed", "destination": state},
+                started_at=started, answered_at=answered,
+                ended_at=started + timedelta(seconds=(duration or 30) + 9), duration_s=duration,
+                cost=cost, currency="USD" if cost is not None else None, finished=True))
+
+
+def _configure_logging() -> None:
+    from dialer import paths
+
+    try:
+        handler: logging.Handler = logging.FileHandler(paths.log_dir() / "dialer.log", encoding="utf-8")
+    except OSError:
+        handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def create_app() -> QtWidgets.QApplication:
+    existing = QtWidgets.QApplication.instance()
+    app = existing if isinstance(existing, QtWidgets.QApplication) else QtWidgets.QApplication(sys.argv[:1])
+    app.setApplicationName("Dialer")
+    app.setApplicationDisplayName("Dialer")
+    app.setOrganizationName("dialer")
+    app.setDesktopFileName("dialer")
+    app.setQuitOnLastWindowClosed(False)  # quitting waits for the service to close (AppController)
+    from dialer.ui import icons
+
+    app.setWindowIcon(icons.app_icon())
+    return app
+
+
+def _wait_for_paint(app: QtWidgets.QApplication, painted: _FirstPaint) -> None:
+    """Run Qt's own event processing until the window has painted (bounded by the 400 ms fallback)."""
+    flags = QtCore.QEventLoop.ProcessEventsFlag.WaitForMoreEvents
+    for _ in range(500):
+        if painted.fired:
+            return
+        app.processEvents(flags, 50)
+
 
 def run(*, demo: bool = False, uri: str | None = None, minimized: bool = False) -> int:
-    del demo, uri, minimized
-    print("The window is not built yet.")
-    return 1
+    """Start the desktop app; returns the process exit code."""
+    app = create_app()
+    from dialer.ui import theme
+    from dialer.ui.main_window import MainWindow
+
+    theme.apply(app, "system")
+    theme.follow_system(app)
+    window = MainWindow(demo=demo)
+    painted = _FirstPaint(window)
+    if minimized:
+        window.showMinimized()
+    else:
+        window.show()
+    _wait_for_paint(app, painted)  # the first paint happens before asyncio, qasync and the service load
+    if os.environ.get("DIALER_EXIT_AFTER_PAINT") == "1":
+        print(f"first paint after {time.time() - _process_start():.3f} s", flush=True)
+        window.allow_close()
+        window.close()
+        return 0
+    return run_loop(app, window, demo=demo, uri=uri)
+
+
+def run_loop(app: QtWidgets.QApplication, window: Any, *, demo: bool, uri: str | None) -> int:
+    import asyncio
+
+    import qasync
+
+    from dialer.ui import errors
+
+    _configure_logging()
+    controller = AppController(app, window, demo=demo, uri=uri)
+
+    async def main() -> int:
+        errors.install(asyncio.get_running_loop())
+        return await controller.main()
+
+    try:
+        return int(qasync.run(main()))
+    except KeyboardInterrupt:
+        return 130

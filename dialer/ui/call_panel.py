@@ -37,17 +37,27 @@ def elapsed_text(seconds: float) -> str:
 
 
 def outcome_words(active: Any) -> str:
-    """The final outcome in plain words: the service's text when it gives one, else from the legs."""
+    """The final outcome in plain words: the error when there is one, else read from the legs."""
     if getattr(active, "error", None):
         return str(active.error)
-    if getattr(active, "outcome", None):
-        return str(active.outcome)
+    legs = active.call.legs
+    if not any(leg.state.is_terminal for leg in legs):
+        return ("The provider accepted the call but does not report how it went; "
+                "check your phone.")
     own = active.call.leg(LegRole.SELF)
-    if own is not None and own.state in (LegState.BUSY, LegState.NO_ANSWER, LegState.REJECTED) and \
-            active.call.outcome is own.state:
-        return {LegState.BUSY: "Your phone was busy.", LegState.NO_ANSWER: "You did not answer your phone.",
-                LegState.REJECTED: "You declined the call on your phone."}[own.state]
-    return OUTCOME_WORDS.get(active.call.outcome, "Call ended.")
+    state = active.call.outcome
+    dest = active.call.leg(LegRole.DESTINATION)
+    dest_untouched = dest is None or dest.state in (LegState.QUEUED, LegState.UNKNOWN, LegState.CANCELED)
+    if own is not None and own.state is state and state in _OWN_WORDS and dest_untouched:
+        return _OWN_WORDS[state]
+    return OUTCOME_WORDS.get(state, "Call ended.")
+
+
+_OWN_WORDS = {
+    LegState.BUSY: "Your phone was busy, so the number was not called.",
+    LegState.NO_ANSWER: "You did not answer your phone, so the number was not called.",
+    LegState.REJECTED: "You declined the call on your phone.",
+}
 
 
 class LegRow(QtWidgets.QWidget):

@@ -7,7 +7,7 @@ call UI uses (green Call, red Hang up, warnings) are picked per look so text on 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dialer.qt import QtCore, QtGui, QtWidgets
 
@@ -16,8 +16,7 @@ Qt = QtCore.Qt
 MODES = ("system", "light", "dark")
 
 
-@dataclass(frozen=True)
-class Accents:
+class Accents(NamedTuple):
     call: str
     call_text: str
     hangup: str
