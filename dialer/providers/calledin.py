@@ -6,6 +6,9 @@ it reached the server. Called.in reports nothing while the call runs; only the f
 checks that callback's ``secret`` (a random value per call, at most 30 characters, compared in constant
 time) so another page cannot forge a result.
 
+A non-numeric answer is ProviderUnavailable when its HTTP status is an error, but OutcomeUnknown when
+it is a 2xx (the request was accepted by the server and may have placed the call).
+
 Numbers are sent as the documented country code + national number (split from E.164 with phonenumbers).
 The api_key travels in the query string, as documented; it is registered for log masking and our logs
 never include query strings.
@@ -29,6 +32,7 @@ from dialer.providers.base import (
     CallStatus,
     InsufficientFunds,
     InvalidNumberError,
+    OutcomeUnknown,
     ProviderError,
     ProviderUnavailable,
     RateLimited,
@@ -37,7 +41,7 @@ from dialer.providers.base import (
     StartCall,
 )
 from dialer.providers.capabilities import CALLEDIN
-from dialer.providers.http import RequestKind
+from dialer.providers.http import RequestKind, placed_maybe_message
 
 CLICK_TO_CALL_PATH = "/api/clicktocall/"
 API_KEY_SECRET = "api_key"
@@ -159,9 +163,12 @@ class CalledInProvider(HttpProvider):
                                       "Try again later.", provider=self.name)
         text = response.text.strip()
         if not text.isdigit():
+            if response.is_success:
+                # A 2xx Called.in could not explain: it may well have accepted (and placed) the call.
+                raise OutcomeUnknown(placed_maybe_message(self.name), provider=self.name)
             raise ProviderUnavailable(
-                f"Called.in sent an answer the app could not read (HTTP {response.status_code}). Nothing "
-                "is known to be placed; check your phone, then try again later.", provider=self.name)
+                f"Called.in sent an answer the app could not read (HTTP {response.status_code}). "
+                "Try again later.", provider=self.name)
         self._raise_for_code(int(text), request)
         if callback_url:
             self._call_secrets[call_id] = secret
