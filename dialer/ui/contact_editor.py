@@ -162,6 +162,7 @@ class ContactEditor(QtWidgets.QDialog):
         row.removeRequested.connect(self._remove_row)
         self.rows.append(row)
         self._rows_box.addWidget(row)
+        row.show()  # at once, not on the layout's queued show: the hint and focus work straight away
         self._fix_tab_order()
         if focus:
             row.number_edit.setFocus()
