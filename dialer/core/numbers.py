@@ -108,7 +108,8 @@ def _region_arg(region: str | None) -> str | None:
     if region is None:
         return None
     code = region.strip().upper()
-    return code or None
+    # An unknown region (a typo, "ZZ") reads like no region: then only +/00 numbers work, and say so.
+    return code if code in phonenumbers.SUPPORTED_REGIONS else None
 
 
 def _country(number: PhoneNumber) -> str:

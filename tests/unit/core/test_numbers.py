@@ -50,6 +50,7 @@ def test_normalize_accepts_what_people_paste(text: str, region: str | None, expe
         ("hello there", None, "no phone number"),
         ("", "US", "no phone number"),
         ("(201) 555-0123", None, "no country code and no default region"),
+        ("(201) 555-0123", "XX", "no country code and no default region"),
         ("+1 555 010 0000", None, "not a valid number in united states"),
         ("+44 20 1234 567", None, "not a valid number in united kingdom"),
     ],
@@ -139,6 +140,7 @@ def test_local_time_unknown_without_zone() -> None:
         ("GB", "+44 20 7946 0958", 7, "+44 20 7946 0958", 6),  # after a space: snaps to the digit before
         ("US", "*21#", 4, "*21#", 4),
         ("US", "", 0, "", 0),
+        ("GB", "02079460958", 11, "020 7946 0958", 13),
         ("US", "2a0b1", 5, "201", 3),  # other characters dropped
         ("US", "٢٠١٥٥٥٠١٢٣", 10, "(201) 555-0123", 14),
     ],

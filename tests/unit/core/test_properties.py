@@ -65,6 +65,17 @@ def test_example_numbers_in_national_format_with_their_region(example: tuple[str
     assert numbers.normalize(numbers.format_international(e164)) == e164
 
 
+_DIGIT_SCRIPTS = [0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50, 0xFF10]  # Arabic-Indic, Persian, Devanagari, ...
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(EXAMPLES), st.sampled_from(_DIGIT_SCRIPTS))
+def test_example_numbers_written_in_other_digit_scripts(example: tuple[str, str], zero: int) -> None:
+    _, e164 = example
+    foreign = "+" + "".join(chr(zero + int(d)) for d in e164[1:])
+    assert numbers.normalize(foreign) == e164
+
+
 _TELISH = st.from_regex(
     r"\A(?:tel:|TEL:|callto:|callto://)?[+ ]?[0-9().\- *#a-zA-Z%]{0,30}"
     r"(?:;[a-zA-Z-]{0,12}(?:=[0-9a-zA-Z+.%\-#*]{0,15})?){0,4}\Z",
