@@ -1,15 +1,243 @@
-"""`dialer` sub-commands: account (placeholder until implemented)."""
+"""`dialer login PROVIDER`, `dialer logout PROVIDER`, `dialer accounts`, `dialer balance`.
+
+Interactive by default (prompts; secrets are read without echo); every value can also come from a flag
+for scripts, and passwords from standard input (``--password-stdin``) so they never appear in the process
+list or shell history. Secrets go to the system keyring, never to the database.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
 from typing import Any
+
+PROVIDERS = ("ringez", "ringcentral", "calledin", "ringostat")
 
 
 def register(sub: Any) -> None:
     """Add this module's sub-commands to the `dialer` parser."""
-    del sub  # nothing yet
+    p = sub.add_parser("login", help="sign in to a provider account")
+    p.add_argument("provider", choices=PROVIDERS)
+    p.add_argument("--email", help="Ringez: the account's e-mail address")
+    p.add_argument("--otp", help="Ringez: the code Ringez e-mailed you")
+    p.add_argument("--send-otp", action="store_true", help="Ringez: only e-mail a new sign-in code, then stop")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password (Ringez, RingCentral) from the first line of standard input")
+    p.add_argument("--username", help="RingCentral: sign in with this username (phone number or e-mail)")
+    p.add_argument("--extension", help="RingCentral: extension number; Ringostat: the project's extension")
+    p.add_argument("--jwt", help="RingCentral: a JWT credential")
+    p.add_argument("--client-id", help="RingCentral: the app's client ID (or DIALER_RINGCENTRAL_CLIENT_ID)")
+    p.add_argument("--client-secret",
+                   help="RingCentral: the app's client secret (or DIALER_RINGCENTRAL_CLIENT_SECRET)")
+    p.add_argument("--api-key", help="Called.in: your api_key")
+    p.add_argument("--auth-key", help="Ringostat: your Auth-key")
+    p.add_argument("--project-id", help="Ringostat: your project ID")
+    p.add_argument("--label", help="a name for this account (default: what the provider reports)")
+    p.set_defaults(func=_login)
+
+    p = sub.add_parser("logout", help="sign out of a provider and forget its secrets")
+    p.add_argument("provider", choices=PROVIDERS)
+    p.set_defaults(func=_logout)
+
+    p = sub.add_parser("accounts", help="list the accounts you signed in with")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_accounts)
+
+    p = sub.add_parser("balance", help="show the balance of every account that reports one")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_balance)
 
 
-def _unused(args: argparse.Namespace) -> int:  # pragma: no cover
+def _fail(message: str, code: int = 1) -> int:
+    print(f"dialer: {message}", file=sys.stderr)
+    return code
+
+
+class _Abort(Exception):
+    """A value is missing and there is no terminal to ask for it."""
+
+
+def _ask(prompt: str, *, secret: bool = False) -> str:
+    if not sys.stdin.isatty():
+        raise _Abort(f"{prompt.rstrip(': ')} is needed; pass it as an option (see `dialer login --help`).")
+    value = getpass.getpass(prompt) if secret else input(prompt)
+    return value.strip()
+
+
+def _stdin_password() -> str:
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise _Abort("--password-stdin was given but standard input is empty.")
+    return line
+
+
+def _login(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_login_async(args))
+    except _Abort as exc:
+        return _fail(str(exc), 2)
+    except KeyboardInterrupt:
+        return _fail("sign-in canceled.", 130)
+
+
+async def _credentials(service: Any, args: argparse.Namespace) -> dict[str, str] | None:
+    provider = args.provider
+    if provider == "ringez":
+        email = args.email or _ask("E-mail: ")
+        if args.send_otp:
+            await service.accounts.ringez_send_otp(email)
+            print(f"Ringez e-mailed a sign-in code to {email}; run `dialer login ringez --email {email} "
+                  "--otp CODE`.")
+            return None
+        if args.password_stdin:
+            return {"email": email, "password": _stdin_password()}
+        if args.otp:
+            return {"email": email, "otp": args.otp}
+        kind = await service.accounts.ringez_check_email(email)
+        if kind == "existing_user":
+            return {"email": email, "password": _ask("Ringez password: ", secret=True)}
+        if not sys.stdin.isatty():
+            raise _Abort("this e-mail needs a sign-in code: run `dialer login ringez --email ADDRESS --send-otp`, "
+                         "then again with --otp CODE.")
+        await service.accounts.ringez_send_otp(email)
+        print(f"Ringez e-mailed a sign-in code to {email}.")
+        return {"email": email, "otp": _ask("Code: ")}
+    if provider == "ringcentral":
+        creds: dict[str, str] = {}
+        client_id = args.client_id or os.environ.get("DIALER_RINGCENTRAL_CLIENT_ID") or _ask("Client ID: ")
+        creds["client_id"] = client_id
+        secret = args.client_secret or os.environ.get("DIALER_RINGCENTRAL_CLIENT_SECRET")
+        if secret:
+            creds["client_secret"] = secret
+        if args.jwt:
+            creds["jwt"] = args.jwt
+        elif args.username:
+            creds["username"] = args.username
+            creds["password"] = _stdin_password() if args.password_stdin else _ask("Password: ", secret=True)
+            if args.extension:
+                creds["extension"] = args.extension
+        else:
+            creds["jwt"] = _ask("JWT credential: ", secret=True)
+        return creds
+    if provider == "calledin":
+        return {"api_key": args.api_key or _ask("Called.in api_key: ", secret=True)}
+    creds = {"auth_key": args.auth_key or _ask("Ringostat Auth-key: ", secret=True)}
+    project = args.project_id or _ask("Project ID: ")
+    if project:
+        creds["project_id"] = project
+    if args.extension:
+        creds["extension"] = args.extension
+    return creds
+
+
+async def _login_async(args: argparse.Namespace) -> int:
+    from dialer.providers.base import ProviderError
+    from dialer.service import DialerService, ServiceError
+
+    service = await DialerService.open()
+    try:
+        creds = await _credentials(service, args)
+        if creds is None:
+            return 0
+        view = await service.accounts.sign_in(args.provider, creds, label=args.label)
+    except (ProviderError, ServiceError) as exc:
+        return _fail(str(exc))
+    finally:
+        await service.aclose()
+    print(f"Signed in to {view.capabilities.display_name} as {view.label} (account {view.id}).")
+    if service.secrets_warning:
+        print(f"Note: {service.secrets_warning}", file=sys.stderr)
     return 0
+
+
+def _logout(args: argparse.Namespace) -> int:
+    return asyncio.run(_logout_async(args))
+
+
+async def _logout_async(args: argparse.Namespace) -> int:
+    from dialer.service import DialerService
+
+    service = await DialerService.open()
+    try:
+        views = [v for v in service.accounts.list() if v.provider_id == args.provider]
+        if not views:
+            return _fail(f"no {args.provider} account is signed in.")
+        for view in views:
+            await service.accounts.sign_out(view.id)
+            print(f"Signed out of {view.display_name}.")
+    finally:
+        await service.aclose()
+    return 0
+
+
+def _accounts(args: argparse.Namespace) -> int:
+    return asyncio.run(_accounts_async(args))
+
+
+async def _accounts_async(args: argparse.Namespace) -> int:
+    from dialer.service import DialerService
+
+    service = await DialerService.open()
+    try:
+        views = service.accounts.list()
+    finally:
+        await service.aclose()
+    if args.json:
+        print(json.dumps([{"id": v.id, "provider": v.provider_id, "label": v.label, "signed_in": v.signed_in,
+                           "display_name": v.capabilities.display_name} for v in views], indent=2))
+        return 0
+    if not views:
+        print("No accounts. Sign in with `dialer login PROVIDER` (ringez, ringcentral, calledin, ringostat).")
+    for v in views:
+        state = "signed in" if v.signed_in else "signed out"
+        print(f"{v.id:>3}  {v.capabilities.display_name:<22} {v.label}  ({state})")
+    return 0
+
+
+def _balance(args: argparse.Namespace) -> int:
+    return asyncio.run(_balance_async(args))
+
+
+async def _balance_async(args: argparse.Namespace) -> int:
+    from dialer.providers.base import ProviderError
+    from dialer.service import DialerService
+
+    service = await DialerService.open()
+    rows: list[dict[str, Any]] = []
+    failed = False
+    try:
+        for v in service.accounts.list():
+            if not v.capabilities.balance or not v.signed_in:
+                continue
+            entry: dict[str, Any] = {"id": v.id, "provider": v.provider_id, "label": v.label}
+            try:
+                b = await service.accounts.balance(v.id)
+            except ProviderError as exc:
+                entry["error"] = str(exc)
+                failed = True
+            else:
+                entry.update(minutes=b.minutes, amount=None if b.amount is None else str(b.amount),
+                             currency=b.currency, wallet_url=service.accounts.wallet_url(v.id))
+            rows.append(entry)
+    finally:
+        await service.aclose()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    elif not rows:
+        print("No signed-in account reports a balance.")
+    for r in rows if not args.json else []:
+        if "error" in r:
+            print(f"{r['provider']} ({r['label']}): {r['error']}")
+            continue
+        parts = []
+        if r["minutes"] is not None:
+            parts.append(f"{r['minutes']:g} minutes")
+        if r["amount"] is not None:
+            parts.append(f"{r['amount']} {r['currency'] or ''}".strip())
+        print(f"{r['provider']} ({r['label']}): {', '.join(parts) or 'not reported'}"
+              + (f"  — top up at {r['wallet_url']}" if r.get("wallet_url") else ""))
+    return 1 if failed else 0

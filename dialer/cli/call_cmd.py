@@ -1,15 +1,204 @@
-"""`dialer` sub-commands: call (placeholder until implemented)."""
+"""`dialer call NUMBER`: confirm, place, follow the call to its end, exit with its outcome.
+
+Exit codes: 0 the call completed (or, for a provider that reports no progress, the request was accepted);
+1 the call did not complete (busy, no answer, failed, refused by the provider); 2 the call was not placed
+(bad number, no account, not confirmed); 3 the outcome is unknown (the request may have been placed);
+130 interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
 from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_NOT_PLACED, EXIT_UNKNOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def register(sub: Any) -> None:
     """Add this module's sub-commands to the `dialer` parser."""
-    del sub  # nothing yet
+    p = sub.add_parser("call", help="place a call and follow it until it ends")
+    p.add_argument("number", help="the number to call (any format, or a tel:/callto: link)")
+    p.add_argument("--provider", help="which provider to use (default: your default account)")
+    p.add_argument("--mode", choices=("bridge", "direct"), help="ring your phone first (bridge) or not")
+    p.add_argument("--from", dest="own_number", metavar="MYNUMBER", help="your own phone, rung first")
+    p.add_argument("--dtmf", metavar="DIGITS", help="keys to send once answered (p or , = 2 s pause)")
+    p.add_argument("--max-minutes", type=int, metavar="N", help="end the call after N minutes if supported")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--json", action="store_true", help="print one JSON object per event")
+    p.set_defaults(func=_call)
 
 
-def _unused(args: argparse.Namespace) -> int:  # pragma: no cover
-    return 0
+def _call(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_call_async(args))
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def _err(message: str) -> None:
+    print(f"dialer: {message}", file=sys.stderr)
+
+
+def _emit_json(obj: dict[str, Any]) -> None:
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def _active_json(kind: str, active: Any, message: str) -> dict[str, Any]:
+    return {
+        "event": kind, "call_id": active.id, "provider": active.provider_id,
+        "provider_call_id": active.provider_call_id,
+        "legs": {leg.role.value: leg.state.value for leg in active.call.legs},
+        "finished": active.finished, "outcome": active.outcome, "error": active.error,
+        "duration_s": active.duration_s, "cost": None if active.cost is None else str(active.cost),
+        "currency": active.currency, "message": message,
+    }
+
+
+def _plan_lines(plan: Any) -> list[str]:
+    info = plan.info
+    lines = [f"Call {info.international}" + (f" ({plan.display_name})" if plan.display_name else "")]
+    where = ", ".join(p for p in (info.country_name, info.place if info.place != info.country_name else "") if p)
+    lines.append(f"  Country:   {where or 'unknown'}")
+    lines.append(f"  Type:      {info.number_type.value.replace('-', ' ')}"
+                 + (f" ({info.carrier})" if info.carrier else ""))
+    if plan.rate is not None:
+        rate = f"  Rate:      {plan.rate.per_minute} {plan.rate.currency}/min"
+        if plan.estimate_max is not None:
+            rate += f" (at most {plan.estimate_max} {plan.rate.currency} for {plan.max_minutes} min)"
+        lines.append(rate)
+    else:
+        lines.append("  Rate:      not published by this provider")
+    lines.append(f"  Via:       {plan.account.display_name}, {plan.mode.value} mode")
+    lines.append(f"  First:     {plan.rings_first}")
+    if plan.postdial:
+        lines.append(f"  Then keys: {plan.postdial}")
+    lines.extend(f"  Warning:   {w}" for w in plan.warnings)
+    return lines
+
+
+def _confirm(plan: Any) -> bool:
+    answer = input("Place this call? [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        return False
+    if plan.needs_extra_step:
+        answer = input("This number may be expensive. Type CALL to place it anyway: ").strip()
+        return answer == "CALL"
+    return True
+
+
+def _pick_account(service: Any, provider: str | None) -> int | None:
+    if provider is None:
+        return None
+    views = [v for v in service.accounts.list() if v.provider_id == provider]
+    signed = [v for v in views if v.signed_in]
+    if not signed:
+        from dialer.service import DialError
+
+        raise DialError(f"No {provider} account is signed in; run `dialer login {provider}` first.")
+    default = service.settings.default_account_id
+    chosen: int = next((v.id for v in signed if v.id == default), signed[0].id)
+    return chosen
+
+
+def _exit_code(active: Any) -> int:
+    from dialer.core.calls import LegState
+
+    if active.outcome == "request accepted":
+        return EXIT_OK
+    state = active.call.outcome
+    if state is LegState.COMPLETED:
+        return EXIT_OK
+    if state is LegState.UNKNOWN:
+        return EXIT_UNKNOWN
+    return EXIT_FAILED
+
+
+async def _call_async(args: argparse.Namespace) -> int:
+    from dialer.core.calls import CallMode, Origin
+    from dialer.providers.base import ProviderError
+    from dialer.service import DialError, DialerService
+
+    service = await DialerService.open()
+    try:
+        try:
+            plan = service.calls.prepare(
+                args.number, origin=Origin.CLI, account_id=_pick_account(service, args.provider),
+                mode=CallMode(args.mode) if args.mode else None, own_number=args.own_number,
+                postdial=args.dtmf, max_minutes=args.max_minutes)
+        except DialError as exc:
+            _err(str(exc))
+            return EXIT_NOT_PLACED
+        if args.json:
+            _emit_json({"event": "plan", "destination": plan.destination, "provider": plan.account.provider_id,
+                        "mode": plan.mode.value, "rings_first": plan.rings_first, "warnings": list(plan.warnings),
+                        "postdial": plan.postdial,
+                        "rate": None if plan.rate is None else str(plan.rate.per_minute)})
+        else:
+            print("\n".join(_plan_lines(plan)), flush=True)
+        if not args.yes:
+            if not sys.stdin.isatty():
+                _err("not placing the call: confirmation is needed and there is no terminal to ask; "
+                     "pass --yes to confirm from a script.")
+                return EXIT_NOT_PLACED
+            if not _confirm(plan):
+                _err("call canceled.")
+                return EXIT_NOT_PLACED
+
+        def on_event(event: Any) -> None:
+            if args.json:
+                _emit_json(_active_json(event.kind, event.call, event.message))
+            elif event.kind != "started" or event.message:
+                print(event.message, flush=True)
+
+        service.calls.subscribe(on_event)
+        try:
+            active = await service.calls.place(plan, confirmed=True, extra_confirmed=True)
+        except DialError as exc:
+            _err(str(exc))
+            return EXIT_NOT_PLACED
+        except ProviderError as exc:
+            _err(str(exc))
+            wallet = getattr(exc, "wallet_url", None)
+            if wallet:
+                _err(f"Top up at {wallet}")
+            return EXIT_FAILED
+        await _follow(service, active)
+        if not args.json and active.error and active.outcome == "unknown":
+            _err(active.error)
+        return _exit_code(active)
+    finally:
+        await service.aclose()
+
+
+async def _follow(service: Any, active: Any) -> None:
+    """Wait for the end of the call; Ctrl-C hangs up where the provider can."""
+    from dialer.service import DialError
+
+    loop = asyncio.get_running_loop()
+    interrupted = asyncio.Event()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, interrupted.set)
+    try:
+        while not active.finished:
+            waiter = asyncio.ensure_future(service.calls.wait_finished(active.id))
+            stop = asyncio.ensure_future(interrupted.wait())
+            await asyncio.wait({waiter, stop}, return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            if waiter.done():
+                break
+            waiter.cancel()
+            interrupted.clear()
+            print("Hanging up…", file=sys.stderr, flush=True)
+            try:
+                await service.calls.hang_up(active.id)
+            except DialError as exc:
+                _err(str(exc))
+                return
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGINT)

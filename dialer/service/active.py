@@ -75,6 +75,10 @@ class CallPlan:
         return None if self.rate is None else self.rate.per_minute
 
     @property
+    def rate_per_minute(self) -> Decimal | None:
+        return self.estimate_per_minute
+
+    @property
     def currency(self) -> str | None:
         return None if self.rate is None else self.rate.currency
 
