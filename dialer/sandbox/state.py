@@ -43,6 +43,7 @@ class Settings:
 class SandboxState:
     def __init__(self, *, speed: float = 1.0, public: bool = False, echo_otp: bool = True) -> None:
         self.clock = SandboxClock(speed)
+        self.default_speed = speed
         self.telephony = Telephony(self.clock)
         self.settings = Settings(public=public)
         self.default_settings = Settings(public=public)
@@ -58,6 +59,7 @@ class SandboxState:
 
     def reset(self) -> None:
         self.telephony.reset()
+        self.clock.set_speed(self.default_speed)
         self.outbox.clear()
         self.requests.clear()
         self.settings = Settings(
