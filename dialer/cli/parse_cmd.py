@@ -9,7 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the heavy imports happen only when the command runs
+    from dialer.core.numbers import NumberInfo
+    from dialer.core.teluri import TelUri
 
 EXIT_INVALID = 2
 
@@ -78,7 +82,7 @@ def _supported_regions() -> frozenset[str]:
     return frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
-def _as_dict(info: Any, uri: Any) -> dict[str, Any]:
+def _as_dict(info: NumberInfo, uri: TelUri | None) -> dict[str, Any]:
     local = info.local_time()
     data: dict[str, Any] = {
         "e164": info.e164,
@@ -113,7 +117,7 @@ def _as_dict(info: Any, uri: Any) -> dict[str, Any]:
     return data
 
 
-def _as_text(info: Any, uri: Any) -> str:
+def _as_text(info: NumberInfo, uri: TelUri | None) -> str:
     from dialer.core.numbers import flag
 
     lines = [f"{info.international}  ({'valid' if info.valid else 'NOT valid'})", f"E.164:      {info.e164}"]
