@@ -130,13 +130,43 @@ class RingostatProvider(HttpProvider):
 
     def _raise_for_status(self, response: httpx.Response) -> None:
         status = response.status_code
+        said = _message_of(response)
+        suffix = f" (Ringostat: {said})" if said else ""
         if status < 400:
+            if said and _is_error_body(response):
+                raise RejectedByProvider("Ringostat refused the call." + suffix, text=said, provider=self.name)
             return
         if status in (401, 403):
-            raise SignInRequired("Ringostat did not accept the Auth-key. Check it in your Ringostat project "
-                                 "and sign in again.", provider=self.name)
+            raise SignInRequired("Ringostat did not accept the Auth-key (or it has no access to this project). "
+                                 "Check the Auth-key and project ID, then sign in again." + suffix,
+                                 provider=self.name)
         if status == 400:
             raise InvalidNumberError("Ringostat refused the request: a parameter is missing or a number is not "
-                                     "valid. Check the numbers and the project settings.", provider=self.name)
-        raise RejectedByProvider(f"Ringostat refused the request (HTTP {status}).", code=str(status),
-                                 provider=self.name)
+                                     "valid. Check the numbers and the project settings." + suffix,
+                                     provider=self.name)
+        raise RejectedByProvider(f"Ringostat refused the request (HTTP {status})." + suffix, code=str(status),
+                                 text=said or None, provider=self.name)
+
+
+def _json_or_none(response: httpx.Response) -> object:
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _message_of(response: httpx.Response) -> str:
+    """The reason in an error body: ``{"message"}`` (simple method) or ``{"error": {"message"}}`` (JSON-RPC)."""
+    body = _json_or_none(response)
+    if not isinstance(body, dict):
+        return ""
+    error = body.get("error")
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return str(error["message"])
+    message = body.get("message")
+    return message if isinstance(message, str) else ""
+
+
+def _is_error_body(response: httpx.Response) -> bool:
+    body = _json_or_none(response)
+    return isinstance(body, dict) and (body.get("status") == "error" or isinstance(body.get("error"), dict))
