@@ -5,6 +5,8 @@ Search uses three indexes, each read as a bounded range scan so the cost does no
 * ``contact_words`` holds every folded name word (kind ``n``) and its dial-pad spelling (kind ``t``),
   indexed by ``(kind, word)``: a name or T9 query is a prefix range on that index.
 * ``contacts.name_folded`` is indexed too: a query that is a prefix of the whole name ranks first.
+* ``contact_names`` (FTS5, prefix indexes) answers multi-word queries ("thomas v"): every word must
+  prefix some word of the name.
 * ``number_digits`` is an FTS5 trigram table over each number's digits: a digit query of three or more
   digits is a substring match on it (shorter ones match so many numbers that a plain scan stops at once).
 
@@ -256,13 +258,14 @@ class ContactStore:
                 "SELECT id FROM contacts WHERE name_folded >= ? AND name_folded < ? ORDER BY name_folded LIMIT ?",
                 (whole, prefix_upper_bound(whole), limit)))
         if len(ranked) < limit:
-            driver = max(tokens, key=len)
-            others = [t for t in tokens if t != driver]
-            other_filter, other_params = self._word_filter(kind, others) if others else ("1", [])
-            take(int(r[0]) for r in self.db.query(
-                "SELECT w.contact_id FROM contact_words w JOIN contacts c ON c.id = w.contact_id "
-                f"WHERE w.kind = ? AND w.word >= ? AND w.word < ? AND {other_filter} LIMIT ?",
-                [kind, driver, prefix_upper_bound(driver), *other_params, limit * 3]))
+            if len(tokens) == 1:
+                take(int(r[0]) for r in self.db.query(
+                    "SELECT contact_id FROM contact_words WHERE kind = ? AND word >= ? AND word < ? LIMIT ?",
+                    (kind, tokens[0], prefix_upper_bound(tokens[0]), limit * 3)))
+            else:
+                expression = " AND ".join(f'"{t}"*' for t in tokens)
+                take(int(r[0]) for r in self.db.query(
+                    "SELECT rowid FROM contact_names WHERE contact_names MATCH ? LIMIT ?", (expression, limit * 3)))
         return self._expand(ranked, limit)
 
     def _expand(self, ranked: dict[int, str], limit: int,

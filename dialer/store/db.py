@@ -1,9 +1,13 @@
 """The one SQLite database: connection settings, versioned migrations, transactions.
 
-One connection is shared by the asyncio thread and the worker thread that runs heavy jobs (imports,
-exports), so it is opened with ``check_same_thread=False`` and every use goes through one re-entrant
-lock. The connection runs in autocommit mode and :meth:`Database.transaction` issues ``BEGIN IMMEDIATE``
-itself, so every write is in an explicit transaction (nested calls become savepoints).
+The asyncio thread and the worker thread that runs heavy jobs (imports, exports) share two connections,
+opened with ``check_same_thread=False``: one writer, used by :meth:`Database.transaction` under a
+re-entrant lock, and one reader. In WAL mode a reader never waits for a writer, so a search typed while a
+50,000-card import runs in the worker thread is answered from the last committed state at once, instead of
+blocking the event loop until the import commits. Reads made inside a transaction, by the thread that owns
+it, use the writer connection so they see the transaction's own changes. The writer runs in autocommit
+mode and ``transaction()`` issues ``BEGIN IMMEDIATE`` itself, so every write is in an explicit transaction
+(nested calls become savepoints).
 
 Migrations are a list of steps; ``PRAGMA user_version`` records how many have run. Each step runs in its
 own transaction together with the version bump, so a crash mid-migration leaves the previous version.
@@ -103,6 +107,23 @@ MIGRATIONS: list[list[str]] = [
         """CREATE UNIQUE INDEX history_provider_call ON history(provider, provider_call_id)
             WHERE provider_call_id IS NOT NULL""",
     ],
+    [
+        # Multi-word name queries ("thomas v") intersect per-word prefix matches: FTS5 does that in C over
+        # sorted doclists, where the word table needed one EXISTS probe per candidate.
+        """CREATE VIRTUAL TABLE contact_names USING fts5(name_folded, content='contacts', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')""",
+        """CREATE TRIGGER contacts_ai AFTER INSERT ON contacts BEGIN
+            INSERT INTO contact_names(rowid, name_folded) VALUES (new.id, new.name_folded);
+        END""",
+        """CREATE TRIGGER contacts_ad AFTER DELETE ON contacts BEGIN
+            INSERT INTO contact_names(contact_names, rowid, name_folded) VALUES ('delete', old.id, old.name_folded);
+        END""",
+        """CREATE TRIGGER contacts_au AFTER UPDATE OF name_folded ON contacts BEGIN
+            INSERT INTO contact_names(contact_names, rowid, name_folded) VALUES ('delete', old.id, old.name_folded);
+            INSERT INTO contact_names(rowid, name_folded) VALUES (new.id, new.name_folded);
+        END""",
+        "INSERT INTO contact_names(contact_names) VALUES ('rebuild')",
+    ],
 ]
 
 
@@ -117,6 +138,9 @@ class Database:
         self._conn = conn
         self._lock = threading.RLock()
         self._depth = 0
+        self._owner: int | None = None  # thread that holds the open transaction
+        self._reader: sqlite3.Connection | None = None
+        self._reader_lock = threading.Lock()
         self.path = path
 
     @classmethod
@@ -139,6 +163,12 @@ class Database:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             db.migrate(MIGRATIONS if migrations is None else migrations)
+            reader = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None,
+                                     timeout=BUSY_TIMEOUT_MS / 1000)
+            reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            reader.execute("PRAGMA query_only = ON")
+            reader.execute("PRAGMA foreign_keys = ON")
+            db._reader = reader
         except BaseException:
             conn.close()
             raise
@@ -173,6 +203,7 @@ class Database:
         with self._lock:
             if self._depth == 0:
                 self._conn.execute("BEGIN IMMEDIATE")
+                self._owner = threading.get_ident()
                 begin, commit, rollback = None, "COMMIT", "ROLLBACK"
             else:
                 name = f"sp{self._depth}"
@@ -186,24 +217,39 @@ class Database:
                 self._conn.execute(rollback)
                 if self._depth > 0:
                     self._conn.execute(commit)  # a rolled-back savepoint still has to be released
+                else:
+                    self._owner = None
                 raise
             else:
                 self._depth -= 1
+                if self._depth == 0:
+                    self._owner = None
                 self._conn.execute(commit)
 
     # ------------------------------------------------------------------------------------------ reads
 
+    @contextmanager
+    def _read_connection(self) -> Iterator[sqlite3.Connection]:
+        """The writer inside this thread's own transaction (to see its changes), else the reader."""
+        if self._owner == threading.get_ident() or self._reader is None:
+            with self._lock:
+                yield self._conn
+        else:
+            with self._reader_lock:
+                yield self._reader
+
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            cur = self._conn.execute(sql, params)
+        with self._read_connection() as conn:
+            cur = conn.execute(sql, params)
             cur.row_factory = sqlite3.Row
             return cur.fetchall()
 
     def query_one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
-        with self._lock:
-            cur = self._conn.execute(sql, params)
+        with self._read_connection() as conn:
+            cur = conn.execute(sql, params)
             cur.row_factory = sqlite3.Row
             row: sqlite3.Row | None = cur.fetchone()
+            cur.close()  # ends the read transaction, so the reader sees the next commit
             return row
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
@@ -216,7 +262,9 @@ class Database:
             conn.executemany(sql, rows)
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
             self._conn.close()
 
     def __enter__(self) -> Database:

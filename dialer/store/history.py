@@ -220,7 +220,7 @@ class HistoryStore:
         """Keyset paging: the ``limit`` rows older than ``before`` (cost independent of depth)."""
         where, params = _where(filter)
         if before is not None:
-            key = "(started_us < ? OR (started_us = ? AND id < ?))"
+            key = "started_us <= ? AND (started_us < ? OR id < ?)"  # first term bounds the index scan
             us = _to_us(before.started_at)
             where = (where + " AND " + key) if where else " WHERE " + key
             params += [us, us, before.id]

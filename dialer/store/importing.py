@@ -189,9 +189,9 @@ def _google_row(row: dict[str, str]) -> tuple[str, list[tuple[str, str]]]:
             if value.strip():
                 numbers.append((label, value.strip()))
         index += 1
-    for column, label in _OUTLOOK_PHONES.items():
-        if (row.get(column) or "").strip():
-            numbers.append((label, row[column].strip()))
+    for column, value in row.items():  # Outlook: one column per kind of phone, in the file's order
+        if column in _OUTLOOK_PHONES and (value or "").strip():
+            numbers.append((_OUTLOOK_PHONES[column], value.strip()))
     return name, numbers
 
 

@@ -110,3 +110,30 @@ def test_the_connection_can_be_used_from_a_worker_thread(db: Database) -> None:
     thread.join()
     assert errors == []
     assert store.count() == 100
+
+
+def test_reads_are_not_blocked_by_a_long_write_in_another_thread(db: Database) -> None:
+    store = ContactStore(db)
+    store.add(Contact(None, "Committed Carol", []))
+    inside, release = threading.Event(), threading.Event()
+    seen_inside: list[int] = []
+
+    def long_import() -> None:
+        with db.transaction():
+            store.add(Contact(None, "Pending Pat", []))
+            seen_inside.append(store.count())  # the importing thread sees its own pending rows
+            inside.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=long_import)
+    worker.start()
+    assert inside.wait(10)
+    try:
+        # While the import is still open, the UI thread searches the last committed state without waiting.
+        assert [m.name for m in store.search("pa")] == []
+        assert [m.name for m in store.search("carol")] == ["Committed Carol"]
+    finally:
+        release.set()
+        worker.join()
+    assert seen_inside == [2]
+    assert [m.name for m in store.search("pat")] == ["Pending Pat"]

@@ -144,3 +144,17 @@ def test_export_then_import_round_trips(contacts: ContactStore, tmp_path: Path) 
 
     assert shape(other) == shape(contacts)
     other.db.close()
+
+
+def test_outlook_csv_in_windows_1252(contacts: ContactStore) -> None:
+    report = import_file(contacts, FIXTURES / "outlook-windows-1252.csv")
+    book = _by_name(contacts)
+    assert [(n.label, n.e164) for n in book["Renée Lefèvre"].numbers] == [
+        ("work", "+33142685301"), ("mobile", "+33698765432")]
+    assert report.added == 1 and report.skipped == [("Sean O'Brien", "no phone number")]
+
+
+def test_folded_lines_are_unfolded(contacts: ContactStore) -> None:
+    import_file(contacts, FIXTURES / "google-contacts.vcf")
+    note = _by_name(contacts)["Zoë Ørsted-Lefèvre"].note
+    assert note.endswith("doit donc être pliée par Google.")
