@@ -32,8 +32,8 @@ log = logging.getLogger("dialer.ui.app")
 DEMO_CONTACTS = (
     ("Ada Lovelace", "+442079460958"),
     ("Grace Hopper", "+12025550143"),
-    ("Alan Turing", "+441632960983"),
-    ("Katherine Johnson", "+17575550199"),
+    ("Alan Turing", "+447911123456"),
+    ("Marie Curie", "+33142685300"),
     ("Margaret Hamilton", "+16175550111"),
 )
 OUTBOX_POLL_MS = 1000
@@ -142,8 +142,13 @@ class AppController(QtCore.QObject):
         if self.demo and self.sandbox_url is None:
             self.sandbox_url = await self._start_sandbox()
         home = self.home if self.home is not None else (demo_home() if self.demo else None)
+        secrets = None
+        if self.demo:  # demo secrets never go near the user's keyring (the demo DB's ids would collide)
+            from dialer.providers.secretstore import MemorySecretStore
+
+            secrets = MemorySecretStore()
         self.service = await maybe_await(DialerService.open(
-            home=home, demo_sandbox_url=self.sandbox_url if self.demo else None))
+            home=home, secrets=secrets, demo_sandbox_url=self.sandbox_url if self.demo else None))
         from dialer.ui import theme
 
         theme.apply(self.app, str(getattr(self.service.settings, "theme", "system") or "system"))
@@ -164,15 +169,10 @@ class AppController(QtCore.QObject):
         self.loaded.emit()
 
     async def _start_sandbox(self) -> str:
-        import asyncio
-
         url = os.environ.get("DIALER_SANDBOX_URL", "").strip()
         if url:
             return url
-        from dialer.sandbox.server import start_in_thread
-
-        loop = asyncio.get_running_loop()
-        self.sandbox = await loop.run_in_executor(None, start_in_thread)
+        self.sandbox = start_sandbox()
         return str(self.sandbox.url)
 
     async def _prepare_demo(self) -> None:
@@ -312,6 +312,25 @@ class AppController(QtCore.QObject):
             await loop.run_in_executor(None, self.sandbox.stop)
         self.window.allow_close()
         self.window.close()
+
+
+def start_sandbox(speed: float = 1.0) -> Any:
+    """Start the in-process sandbox (its own thread and asyncio loop); returns once it listens.
+
+    Under ``qasync.run`` on Python 3.11 the global event-loop policy makes Qt loops, which cannot run in
+    the sandbox's thread; the standard policy is put back for the moment the thread creates its loop.
+    The main thread is blocked meanwhile (a few milliseconds), so nothing else sees the swap.
+    """
+    import asyncio
+
+    from dialer.sandbox.server import start_in_thread
+
+    policy = asyncio.get_event_loop_policy()
+    asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())
+    try:
+        return start_in_thread(speed=speed)
+    finally:
+        asyncio.set_event_loop_policy(policy)
 
 
 def seed_demo_data(service: Any) -> None:

@@ -321,7 +321,10 @@ class CallPanel(QtWidgets.QWidget):
         self.elapsed.setText(elapsed_text(self.active.elapsed_s()))
         cost = self.active.cost_so_far()
         currency = getattr(self.active, "currency", None) or self.active.plan.currency
-        if cost is None:
+        rate = getattr(self.active.plan, "rate_per_minute", None)
+        if self.active.answered_at is None and not self.active.finished:
+            self.cost.setText(f"{money(rate, self.active.plan.currency)} per minute" if rate is not None else "")
+        elif cost is None:
             self.cost.setText("")
         elif self.active.finished and getattr(self.active, "cost", None) is not None:
             self.cost.setText(f"Cost: {money(cost, currency)}")

@@ -52,6 +52,7 @@ class ConfirmDialog(QtWidgets.QDialog):
         self.setModal(True)
         self.setMinimumWidth(420)
         layout = QtWidgets.QVBoxLayout(self)
+        layout.setSpacing(6)
 
         name = getattr(plan, "display_name", None)
         heading = QtWidgets.QLabel(self)
@@ -84,9 +85,9 @@ class ConfirmDialog(QtWidgets.QDialog):
             return value
 
         if info is not None:
-            from dialer.core.numbers import flag
+            from dialer.ui.number_field import flag_text
 
-            where = " ".join(p for p in (flag(info.region), info.country_name) if p)
+            where = " ".join(p for p in (flag_text(info.region), info.country_name) if p)
             if info.place and info.place != info.country_name:
                 where += f" ({info.place})"
             row("country", "Country", where or "unknown")
@@ -141,14 +142,15 @@ class ConfirmDialog(QtWidgets.QDialog):
         layout.addWidget(self.extra)
 
         self.buttons = QtWidgets.QDialogButtonBox(self)
-        self.call_button = self.buttons.addButton("Call", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
+        self.call_button = QtWidgets.QPushButton(icons.icon("call", "#ffffff"), "Call", self)
         self.call_button.setObjectName("callButton")
         self.call_button.setAccessibleName("Call")
-        self.call_button.setIcon(icons.icon("call", "#ffffff"))
+        self.buttons.addButton(self.call_button, QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setAccessibleName("Cancel")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        layout.addStretch(1)
         layout.addWidget(self.buttons)
         self.call_button.setDefault(True)
         self.call_button.setAutoDefault(True)

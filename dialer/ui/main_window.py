@@ -447,7 +447,9 @@ class MainWindow(QtWidgets.QMainWindow):
             info_label.setText("Keep typing: not a complete number yet" if len(numbers.digits_only(text)) < 8
                                else f"This does not look like a valid number{_in_country(info)}.")
             return
-        parts = [" ".join(p for p in (numbers.flag(info.region), info.country_name) if p)]
+        from dialer.ui.number_field import flag_text
+
+        parts = [" ".join(p for p in (flag_text(info.region), info.country_name) if p)]
         if info.place and info.place != info.country_name:
             parts.append(info.place)
         from dialer.ui.confirm_dialog import _type_words, local_time_text
@@ -491,6 +493,8 @@ class MainWindow(QtWidgets.QMainWindow):
             lst.addItem(item)
         lst.setVisible(lst.count() > 0)
         if lst.count():
+            rows = min(lst.count(), 4)
+            lst.setFixedHeight(rows * max(lst.sizeHintForRow(0), 18) + 2 * lst.frameWidth() + 2)
             lst.setCurrentRow(0)
 
     def _pick_suggestion(self, item: QtWidgets.QListWidgetItem) -> None:
@@ -616,6 +620,8 @@ class MainWindow(QtWidgets.QMainWindow):
         return dialog if result == QtWidgets.QDialog.DialogCode.Accepted.value else None
 
     def show_call(self, active: Any) -> None:
+        if self._call_panel is None or self._call_panel.active is None or self._call_panel.active.id != active.id:
+            self.status.clearMessage()
         self.call_panel.show_call(active)
         self.dial_stack.setCurrentWidget(self.call_panel)
         self.act_hangup.setEnabled(not active.finished)

@@ -40,6 +40,26 @@ def extract_number(text: str, region: str | None) -> str | None:
     return None
 
 
+_EMOJI_FONTS = ("Noto Color Emoji", "Apple Color Emoji", "Segoe UI Emoji", "Twemoji", "EmojiOne Color",
+                "JoyPixels")
+_emoji: bool | None = None
+
+
+def flag_text(region: str | None) -> str:
+    """The region's flag emoji when an emoji font can draw it, else "" (never a pair of empty boxes)."""
+    global _emoji
+    if _emoji is None:
+        from dialer.qt import QtGui
+
+        families = set(QtGui.QFontDatabase.families())
+        _emoji = any(name in families for name in _EMOJI_FONTS)
+    if not _emoji:
+        return ""
+    from dialer.core.numbers import flag
+
+    return flag(region)
+
+
 class NumberField(QtWidgets.QLineEdit):
     """A line edit for the number to call (``numberChanged`` carries the raw text after formatting)."""
 

@@ -1,0 +1,166 @@
+"""Render every main state of the window to PNG, in light and dark: ``python -m dialer.ui.screenshots DIR``.
+
+Runs offscreen against an in-process sandbox with a throw-away data folder, so it needs no display and no
+account. States: idle (a number typed), contacts, history, ringing, connected (with the keypad), outcome,
+sign-in, confirmation, settings. Used to review the look (and for the README picture).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+WIDTH, HEIGHT = 460, 760
+STATES = ("idle", "contacts", "history", "ringing", "connected", "outcome", "signin", "confirm", "settings")
+
+
+async def _until(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not check():
+        if loop.time() > end:
+            raise TimeoutError("the window did not reach the expected state in time")
+        await asyncio.sleep(0.02)
+
+
+async def _settle() -> None:
+    for _ in range(3):
+        await asyncio.sleep(0.05)
+
+
+def _save(widget: Any, out: Path, name: str) -> Path:
+    path = out / f"{name}.png"
+    widget.grab().save(str(path))
+    print(path)
+    return path
+
+
+async def _shoot_theme(app: Any, service: Any, sandbox_url: str, out: Path, mode: str) -> None:
+    from dialer.core.calls import Origin
+    from dialer.ui import theme
+    from dialer.ui.main_window import TAB_CONTACTS, TAB_DIAL, TAB_HISTORY, MainWindow
+
+    theme.apply(app, mode)
+    win = MainWindow(demo=True)
+    win.resize(WIDTH, HEIGHT)
+    win.attach(service)
+    await win.reload_accounts()
+    win.show()
+    await _settle()
+    # Ringez first: it reports balance and progress.
+    picker = win.dial_page.accounts
+    for index, account in enumerate(picker._accounts):
+        if account.provider_id == "ringez":
+            picker.combo.setCurrentIndex(index)
+    await win._refresh_balance()
+    win.dial_page.number.set_number("+44 20 7946 0958")
+    await _settle()
+    _save(win, out, f"idle-{mode}")
+
+    win.show_tab(TAB_CONTACTS)
+    await _settle()
+    _save(win, out, f"contacts-{mode}")
+    win.show_tab(TAB_HISTORY)
+    await _settle()
+    _save(win, out, f"history-{mode}")
+    win.show_tab(TAB_DIAL)
+
+    # Confirmation, as for a tel: link (cancelled: nothing is placed).
+    task = asyncio.ensure_future(win.dial("tel:+1-202-555-0143", Origin.TEL_LINK))
+    await _until(lambda: win.confirm_dialog is not None and win.confirm_dialog.isVisible())
+    await _settle()
+    dialog = win.confirm_dialog
+    assert dialog is not None
+    _save(dialog, out, f"confirm-{mode}")
+    dialog.reject()
+    await task
+
+    # A live call: ringing, connected with the keypad, then the outcome.
+    win.dial_page.number.set_number("+44 20 7946 0958")
+    task = asyncio.ensure_future(win.dial(win.dial_page.number.dial_text(), Origin.WINDOW))
+    await _until(lambda: win.call_live and any("ringing" in r.current_text()
+                                               for r in win.call_panel.leg_rows.values()))
+    await _settle()
+    _save(win, out, f"ringing-{mode}")
+    await task
+    await _until(lambda: win.call_panel.active is not None and win.call_panel.active.answered_at is not None)
+    win.call_panel._key("1")
+    await asyncio.sleep(1.2)
+    win.call_panel._tick()
+    await _settle()
+    _save(win, out, f"connected-{mode}")
+    win.hang_up()
+    await _until(lambda: not win.call_live)
+    await _settle()
+    _save(win, out, f"outcome-{mode}")
+    win.call_panel.dismissed.emit()
+
+    for name, opener in (("signin", win.open_sign_in), ("settings", win.open_settings)):
+        before = list(win.dialogs)
+        opener()
+        await _settle()
+        new = [d for d in win.dialogs if d not in before]
+        if new:
+            _save(new[0], out, f"{name}-{mode}")
+            new[0].reject()
+            await _settle()
+    if win.bridge is not None:
+        await win.bridge.aclose()
+    win.allow_close()
+    win.close()
+    win.deleteLater()
+    await _settle()
+
+
+async def _main(app: Any, out: Path) -> None:
+    from dialer.service.app import DialerService
+    from dialer.ui.app import seed_demo_data, start_sandbox
+
+    loop = asyncio.get_running_loop()
+    sandbox = start_sandbox(speed=4.0)
+    service = None
+    try:
+        from dialer.providers.secretstore import MemorySecretStore
+
+        service = await DialerService.open(home=Path(os.environ["DIALER_HOME"]), secrets=MemorySecretStore(),
+                                           demo_sandbox_url=sandbox.url)
+        await service.accounts.sign_in_demo(sandbox.url)
+        service.settings.own_number = "+14155550123"
+        seed_demo_data(service)
+        for mode in ("light", "dark"):
+            await _shoot_theme(app, service, sandbox.url, out, mode)
+    finally:
+        if service is not None:
+            await service.aclose()
+        await loop.run_in_executor(None, sandbox.stop)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python -m dialer.ui.screenshots DIR", file=sys.stderr)
+        return 2
+    out = Path(args[0])
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    home = tempfile.TemporaryDirectory(prefix="dialer-shots-")
+    os.environ["DIALER_HOME"] = home.name
+    from dialer.ui.app import create_app
+
+    app = create_app()
+    import qasync
+
+    try:
+        qasync.run(_main(app, out))
+    finally:
+        home.cleanup()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
