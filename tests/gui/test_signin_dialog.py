@@ -1,0 +1,212 @@
+"""Sign-in dialog against the real sandbox: Ringez e-mail code (new user), wrong code, password, chooser.
+
+The code is read from the sandbox's ``/_sandbox/outbox`` (where its Ringez emulator "e-mails" codes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import qasync
+
+from dialer.qt import Qt
+from dialer.service.app import DialerService
+from dialer.ui import signin_dialogs
+from dialer.ui.signin_dialogs import SignInDialog
+
+DEMO_EMAIL = "demo@ringez.test"  # the sandbox's existing Ringez user
+DEMO_PASSWORD = "ringez-demo-password"
+
+
+@pytest.fixture
+def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    event_loop = qasync.QEventLoop(qapp, already_running=True)
+    executor = ThreadPoolExecutor(max_workers=2)
+    event_loop.set_default_executor(executor)
+    asyncio.set_event_loop(event_loop)
+    yield event_loop
+    executor.shutdown(wait=True)
+    asyncio.set_event_loop(None)
+
+
+def run(qtbot: Any, coro: Coroutine[Any, Any, Any], timeout: int = 10_000) -> Any:
+    task = asyncio.ensure_future(coro)
+    qtbot.waitUntil(task.done, timeout=timeout)
+    return task.result()
+
+
+@pytest.fixture
+def service(loop: asyncio.AbstractEventLoop, qtbot: Any, dialer_home: Path,
+            sandbox_url: str) -> Iterator[DialerService]:
+    svc = run(qtbot, DialerService.open(home=dialer_home))
+    yield svc
+    run(qtbot, svc.aclose())
+
+
+def outbox_code(url: str, email: str) -> str:
+    messages = httpx.get(f"{url}/_sandbox/outbox", timeout=5).json()["messages"]
+    codes = [m["code"] for m in messages if m["to"] == email]
+    assert codes, f"the sandbox sent no code to {email}"
+    return str(codes[-1])
+
+
+def _enter_email(dialog: SignInDialog, qtbot: Any, email: str) -> None:
+    qtbot.keyClicks(dialog.email_edit, email)
+    qtbot.mouseClick(dialog.ringez_email_page.primary, Qt.MouseButton.LeftButton)
+    assert dialog.busy  # the wait is visible: busy bar on, inputs off
+    assert not dialog.email_edit.isEnabled()
+
+
+def test_new_ringez_user_signs_in_with_the_emailed_code(service: DialerService, sandbox_url: str,
+                                                         qtbot: Any) -> None:
+    dialog = SignInDialog(service, "ringez")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.current_page is dialog.ringez_email_page
+    _enter_email(dialog, qtbot, "new.person@example.com")
+    qtbot.waitUntil(lambda: dialog.current_page is dialog.ringez_code_page)
+    assert "new.person@example.com" in dialog.code_info.text()
+    assert dialog.countdown_running
+    assert not dialog.resend_button.isEnabled()
+    assert dialog.resend_button.text() == "Resend code in 60 s"
+
+    code = outbox_code(sandbox_url, "new.person@example.com")
+    qtbot.keyClicks(dialog.code_edit, code)
+    with qtbot.waitSignal(dialog.signedIn, timeout=10_000) as blocker:
+        qtbot.keyClick(dialog.code_edit, Qt.Key.Key_Return)
+    account = blocker.args[0]
+    assert account.provider_id == "ringez" and account.signed_in
+    assert [a.label for a in service.accounts.list()] == [account.label]
+    assert not dialog.isVisible()
+    assert not dialog.countdown_running  # the timer only runs while counting down
+
+
+def test_wrong_code_shows_the_error_in_place_and_a_retry_works(service: DialerService, sandbox_url: str,
+                                                               qtbot: Any) -> None:
+    dialog = SignInDialog(service, "ringez")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _enter_email(dialog, qtbot, "typo@example.com")
+    qtbot.waitUntil(lambda: dialog.current_page is dialog.ringez_code_page)
+    right = outbox_code(sandbox_url, "typo@example.com")
+    wrong = "000000" if right != "000000" else "111111"
+    qtbot.keyClicks(dialog.code_edit, wrong)
+    qtbot.mouseClick(dialog.ringez_code_page.primary, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible())
+    assert "code" in dialog.error_label.text().lower()
+    assert dialog.isVisible() and dialog.current_page is dialog.ringez_code_page
+    assert dialog.code_edit.isEnabled() and not dialog.busy_bar.isVisible()
+    assert service.accounts.list() == []
+
+    dialog.code_edit.setText(right)
+    with qtbot.waitSignal(dialog.signedIn, timeout=10_000):
+        qtbot.mouseClick(dialog.ringez_code_page.primary, Qt.MouseButton.LeftButton)
+
+
+def test_short_code_is_refused_before_asking_the_provider(service: DialerService, qtbot: Any) -> None:
+    dialog = SignInDialog(service, "ringez")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _enter_email(dialog, qtbot, "short@example.com")
+    qtbot.waitUntil(lambda: dialog.current_page is dialog.ringez_code_page)
+    qtbot.keyClicks(dialog.code_edit, "12ab3")  # letters are not even accepted
+    assert dialog.code_edit.text() == "123"
+    qtbot.mouseClick(dialog.ringez_code_page.primary, Qt.MouseButton.LeftButton)
+    assert "6 digits" in dialog.error_label.text()
+    assert not dialog.busy
+
+
+def test_resend_countdown_ends_and_resend_sends_a_new_code(service: DialerService, sandbox_url: str,
+                                                          qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(signin_dialogs, "RESEND_SECONDS", 1)
+    dialog = SignInDialog(service, "ringez")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _enter_email(dialog, qtbot, "again@example.com")
+    qtbot.waitUntil(lambda: dialog.current_page is dialog.ringez_code_page)
+    qtbot.waitUntil(lambda: dialog.resend_button.isEnabled(), timeout=3_000)
+    assert not dialog.countdown_running
+    assert dialog.resend_button.text() == "Resend code"
+    qtbot.mouseClick(dialog.resend_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "new code" in dialog.code_info.text())
+    messages = httpx.get(f"{sandbox_url}/_sandbox/outbox", timeout=5).json()["messages"]
+    assert len([m for m in messages if m["to"] == "again@example.com"]) == 2
+
+
+def test_existing_user_signs_in_with_password(service: DialerService, qtbot: Any) -> None:
+    dialog = SignInDialog(service, "ringez")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _enter_email(dialog, qtbot, DEMO_EMAIL)
+    qtbot.waitUntil(lambda: dialog.current_page is dialog.ringez_password_page)
+    qtbot.keyClicks(dialog.password_edit, "not-the-password")
+    qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible())
+    assert "password" in dialog.error_label.text().lower()
+    dialog.password_edit.setText(DEMO_PASSWORD)
+    with qtbot.waitSignal(dialog.signedIn, timeout=10_000) as blocker:
+        qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
+    assert blocker.args[0].label == DEMO_EMAIL
+
+
+def test_chooser_leads_to_each_providers_page(service: DialerService, qtbot: Any) -> None:
+    dialog = SignInDialog(service)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.current_page is dialog.chooser_page
+    ids = [dialog.provider_list.item(i).data(Qt.ItemDataRole.UserRole)
+           for i in range(dialog.provider_list.count())]
+    assert sorted(ids) == ["calledin", "ringcentral", "ringez", "ringostat"]
+    expected = {"ringez": dialog.ringez_email_page, "ringcentral": dialog.ringcentral_page,
+                "calledin": dialog.calledin_page, "ringostat": dialog.ringostat_page}
+    for row, provider_id in enumerate(ids):
+        dialog.provider_list.setCurrentRow(row)
+        qtbot.mouseClick(dialog.chooser_page.primary, Qt.MouseButton.LeftButton)
+        assert dialog.current_page is expected[provider_id]
+        assert dialog.back_button.isVisible()
+        dialog.back_button.click()
+        assert dialog.current_page is dialog.chooser_page
+
+
+def test_missing_fields_are_named_without_a_request(service: DialerService, qtbot: Any) -> None:
+    dialog = SignInDialog(service, "ringostat")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.auth_key_edit, "key")
+    qtbot.mouseClick(dialog.ringostat_page.primary, Qt.MouseButton.LeftButton)
+    assert dialog.error_label.text() == "Enter your Ringostat project ID."
+    assert not dialog.busy
+
+
+def test_ringcentral_browser_sign_in_completes_through_the_browser(service: DialerService, sandbox_url: str,
+                                                                   qtbot: Any) -> None:
+    creds = httpx.get(f"{sandbox_url}/_sandbox/credentials", timeout=5).json()["ringcentral"]
+    dialog = SignInDialog(service, "ringcentral")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    opened: list[str] = []
+
+    def browser(url: str) -> None:  # a "browser" that approves at once, off the GUI thread
+        opened.append(url)
+        threading.Thread(target=httpx.get, args=(url + "&approve=1",),  # the user clicks "Allow"
+                         kwargs={"follow_redirects": True, "timeout": 10}, daemon=True).start()
+
+    dialog.open_browser = browser
+    qtbot.mouseClick(dialog.browser_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible())  # no client ID yet: said in place
+    assert "client ID" in dialog.error_label.text()
+    assert opened == []
+
+    dialog.client_id_edit.setText(creds["client_id"])
+    with qtbot.waitSignal(dialog.signedIn, timeout=10_000) as blocker:
+        qtbot.mouseClick(dialog.browser_button, Qt.MouseButton.LeftButton)
+    assert "/oauth/authorize" in opened[0]
+    assert blocker.args[0].provider_id == "ringcentral"
