@@ -33,7 +33,7 @@ class DialerService:
     """Everything below the UI, wired together."""
 
     def __init__(self, *, db: Database, secrets: SecretStoreLike, secrets_warning: str | None = None,
-                 demo_sandbox_url: str | None = None) -> None:
+                 demo_sandbox_url: str | None = None, time_scale: float = 1.0) -> None:
         self.db = db
         self.secrets_warning = secrets_warning
         self.demo_sandbox_url = demo_sandbox_url
@@ -47,7 +47,8 @@ class DialerService:
         planner = Planner(settings=self.settings, accounts=self.accounts.list,
                           balance_of=self.accounts.last_balance, contact_name=self.contacts.name_for)
         self.calls = CallService(history=self.history.store, providers=self.accounts, planner=planner,
-                                 callbacks_enabled=lambda: self._callback_url is not None)
+                                 callbacks_enabled=lambda: self._callback_url is not None,
+                                 time_scale=time_scale)
 
     def _extra_settings(self, provider_id: str) -> dict[str, str]:
         if provider_id == "calledin" and self._callback_url is not None:
@@ -56,8 +57,11 @@ class DialerService:
 
     @classmethod
     async def open(cls, *, home: Path | None = None, secrets: SecretStoreLike | None = None,
-                   demo_sandbox_url: str | None = None) -> DialerService:
-        """Open the database (``home``: a DIALER_HOME-like folder; default: the user's data dir)."""
+                   demo_sandbox_url: str | None = None, time_scale: float = 1.0) -> DialerService:
+        """Open the database (``home``: a DIALER_HOME-like folder; default: the user's data dir).
+
+        ``time_scale`` shortens poll intervals and post-dial pauses (tests against an accelerated sandbox).
+        """
         if demo_sandbox_url:
             set_sandbox_env(demo_sandbox_url)
         path = None if home is None else home / "data" / "dialer.sqlite3"
@@ -69,7 +73,8 @@ class DialerService:
             store = SecretStore()
             warning = store.warning
             secrets = store
-        service = cls(db=db, secrets=secrets, secrets_warning=warning, demo_sandbox_url=demo_sandbox_url)
+        service = cls(db=db, secrets=secrets, secrets_warning=warning, demo_sandbox_url=demo_sandbox_url,
+                      time_scale=time_scale)
         try:
             await service._start_callbacks()
         except BaseException:
