@@ -39,6 +39,10 @@ class Sandbox:
         calls: list[dict[str, Any]] = httpx.get(f"{self.url}/_sandbox/calls", timeout=5).json()["calls"]
         return calls
 
+    def requests(self) -> list[dict[str, Any]]:
+        log: list[dict[str, Any]] = httpx.get(f"{self.url}/_sandbox/requests", timeout=5).json()["requests"]
+        return log
+
     def fault(self, **spec: Any) -> None:
         httpx.post(f"{self.url}/_sandbox/faults", json=spec, timeout=5).raise_for_status()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 
 import httpx
@@ -317,3 +319,84 @@ def test_malformed_status_answer_is_provider_unavailable(sandbox_url: str, creds
             await provider.call_status(started.call_id)
 
     run_with("ringcentral", sandbox_url, body, settings=settings_of(creds))
+
+
+def test_token_expired_early_on_the_server_is_refreshed_and_resent(sandbox_url: str, creds: dict,
+                                                                    box: Sandbox) -> None:
+    """The server's clock jumps past the access token's life while the client still trusts it: the 401
+    (OAU-128) triggers one refresh and one re-send, and exactly one call is placed."""
+    async def body(p: object) -> None:
+        provider = await jwt_sign_in(p, creds)
+        box.advance(2 * 3600)
+        started = await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))
+        assert started.call_id
+
+    run_with("ringcentral", sandbox_url, body, settings=settings_of(creds))
+    assert len(box.calls()) == 1
+    ringouts = [r["status"] for r in box.requests() if r["path"].endswith("/ring-out") and r["method"] == "POST"]
+    assert ringouts == [401, 200]
+
+
+@pytest.mark.parametrize("with_jwt", [True, False])
+def test_expired_refresh_token(sandbox_url: str, creds: dict, box: Sandbox, with_jwt: bool) -> None:
+    rc = creds["ringcentral"]
+
+    async def body(p: object) -> None:
+        assert isinstance(p, RingCentralProvider)
+        if with_jwt:
+            await p.sign_in({"jwt": rc["jwt"]})
+        else:
+            await p.sign_in({"username": rc["username"], "password": rc["password"]})
+        box.advance(8 * 24 * 3600)  # past the one-week refresh token
+        if with_jwt:  # the stored JWT credential signs in again without bothering the user
+            assert (await p.start_call(StartCall(destination=NORMAL, own_number=OWN))).call_id
+        else:
+            with pytest.raises(SignInRequired, match="sign-in has expired"):
+                await p.start_call(StartCall(destination=NORMAL, own_number=OWN))
+            assert not p.is_signed_in()
+
+    run_with("ringcentral", sandbox_url, body, settings=settings_of(creds))
+    assert len(box.calls()) == (1 if with_jwt else 0)
+
+
+def test_timeout_on_ringout_create_is_outcome_unknown(sandbox_url: str, creds: dict, box: Sandbox) -> None:
+    box.fault(kind="latency", provider="ringcentral", path="/restapi/v1.0/account/~/extension/~/ring-out",
+              method="POST", latency_ms=600)
+
+    async def body(p: object) -> None:
+        provider = await jwt_sign_in(p, creds)
+        with pytest.raises(OutcomeUnknown):
+            await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))
+        await asyncio.sleep(0.8)
+
+    run_with("ringcentral", sandbox_url, body, settings=settings_of(creds),
+             timeout=httpx.Timeout(5.0, read=0.3))
+    assert len(box.calls()) <= 1  # never a second call from the app
+
+
+def test_server_errors_on_polling_are_retried(sandbox_url: str, creds: dict, box: Sandbox) -> None:
+    async def body(p: object) -> None:
+        provider = await jwt_sign_in(p, creds)
+        started = await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))
+        box.fault(kind="error", provider="ringcentral", path="/restapi/v1.0/account/~/extension/~/ring-out/*",
+                  method="GET", status=500, times=2)
+        assert (await provider.call_status(started.call_id)).call_id == started.call_id
+
+    run_with("ringcentral", sandbox_url, body, settings=settings_of(creds))
+
+
+def test_no_secret_reaches_the_logs(sandbox_url: str, creds: dict, caplog: pytest.LogCaptureFixture) -> None:
+    store = MemorySecretStore()
+    rc = creds["ringcentral"]
+
+    async def body(p: object) -> None:
+        provider = await jwt_sign_in(p, creds)
+        provider.clock = lambda: time.time() + 10_000  # force a refresh too
+        await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))
+        await provider.sign_out()
+
+    with caplog.at_level(logging.DEBUG):
+        run_with("ringcentral", sandbox_url, body, settings=settings_of(creds), secrets=store)
+    assert "HTTP Request" in caplog.text  # httpx did log every request
+    for secret in (rc["jwt"], rc["client_secret"]):
+        assert secret not in caplog.text
