@@ -1,0 +1,131 @@
+"""`dialer login` and `dialer call` end to end: real processes, real clients, the sandbox over loopback.
+
+Each command is its own process, as a user would run them; the sign-in survives from one to the next
+through a file-backed keyring (tests/integration/service/file_keyring.py) under a temporary DIALER_HOME.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+OWN = "+14155559876"
+ANSWERED = "+14155550006"  # answers, then the far end hangs up after 30 simulated seconds
+BUSY = "+14155550001"
+
+
+@pytest.fixture
+def cli_env(sandbox_reset: Any, sandbox_url: str, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIALER_")}
+    home = tmp_path / "cli-home"
+    home.mkdir()
+    env.update(
+        DIALER_HOME=str(home), PYTHONPATH=str(ROOT),
+        PYTHON_KEYRING_BACKEND="tests.integration.service.file_keyring.FileKeyring",
+        DIALER_RINGEZ_URL=sandbox_url, DIALER_RINGCENTRAL_URL=sandbox_url, DIALER_CALLEDIN_URL=sandbox_url,
+        DIALER_RINGOSTAT_URL=sandbox_url,
+    )
+    return env
+
+
+@pytest.fixture
+def creds(sandbox_url: str) -> dict[str, dict[str, str]]:
+    data: dict[str, dict[str, str]] = httpx.get(f"{sandbox_url}/_sandbox/credentials", timeout=5).json()
+    return data
+
+
+def dialer(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dialer", *args], input=stdin, capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=60)
+
+
+def login(env: dict[str, str], provider: str, creds: dict[str, dict[str, str]]) -> None:
+    c = creds[provider]
+    if provider == "ringez":
+        result = dialer(env, "login", "ringez", "--email", c["email"], "--password-stdin",
+                        stdin=c["password"] + "\n")
+    elif provider == "ringcentral":
+        result = dialer(env, "login", "ringcentral", "--client-id", c["client_id"], "--client-secret",
+                        c["client_secret"], "--jwt", c["jwt"])
+    elif provider == "calledin":
+        result = dialer(env, "login", "calledin", "--api-key", c["api_key"])
+    else:
+        result = dialer(env, "login", "ringostat", "--auth-key", c["auth_key"], "--project-id",
+                        c["project_id"], "--extension", c["extension"])
+    assert result.returncode == 0, result.stderr
+    assert "Signed in" in result.stdout
+
+
+def sandbox_calls(url: str, provider: str) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = httpx.get(f"{url}/_sandbox/calls", timeout=5).json()["calls"]
+    return [c for c in calls if c["provider"] == provider]
+
+
+@pytest.mark.parametrize("provider", ["ringez", "ringcentral", "calledin", "ringostat"])
+def test_login_then_call_succeeds_with_every_provider(cli_env: dict[str, str], creds: dict[str, Any],
+                                                      sandbox_url: str, provider: str) -> None:
+    login(cli_env, provider, creds)
+    result = dialer(cli_env, "call", ANSWERED, "--provider", provider, "--from", OWN, "--yes", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert events[0]["event"] == "plan" and events[0]["destination"] == ANSWERED
+    final = events[-1]
+    assert final["event"] == "finished" and final["finished"]
+    if provider in ("ringez", "ringcentral"):
+        assert final["outcome"] == "completed"
+        assert final["legs"] == {"self": "completed", "destination": "completed"}
+    else:  # no progress reports: done once the provider accepted the request
+        assert final["outcome"] == "request accepted"
+    assert len(sandbox_calls(sandbox_url, provider)) == 1
+
+    history = dialer(cli_env, "history", "--json")
+    rows = json.loads(history.stdout)
+    assert len(rows) == 1 and rows[0]["destination"] == ANSWERED and rows[0]["finished"]
+
+
+def test_a_busy_line_exits_non_zero_with_the_reason(cli_env: dict[str, str], creds: dict[str, Any]) -> None:
+    login(cli_env, "ringez", creds)
+    result = dialer(cli_env, "call", BUSY, "--from", OWN, "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "busy" in result.stdout.lower()
+
+
+def test_without_a_terminal_or_yes_nothing_is_placed(cli_env: dict[str, str], creds: dict[str, Any],
+                                                     sandbox_url: str) -> None:
+    login(cli_env, "ringez", creds)
+    result = dialer(cli_env, "call", ANSWERED, "--from", OWN)
+    assert result.returncode == 2
+    assert "--yes" in result.stderr
+    assert sandbox_calls(sandbox_url, "ringez") == []
+
+
+def test_a_service_code_is_refused(cli_env: dict[str, str], creds: dict[str, Any], sandbox_url: str) -> None:
+    login(cli_env, "ringez", creds)
+    result = dialer(cli_env, "call", "*21#", "--yes")
+    assert result.returncode == 2
+    assert "service code" in result.stderr
+    assert sandbox_calls(sandbox_url, "ringez") == []
+
+
+def test_accounts_balance_and_logout(cli_env: dict[str, str], creds: dict[str, Any]) -> None:
+    login(cli_env, "ringez", creds)
+    login(cli_env, "calledin", creds)
+    accounts = json.loads(dialer(cli_env, "accounts", "--json").stdout)
+    assert sorted(a["provider"] for a in accounts) == ["calledin", "ringez"]
+    assert all(a["signed_in"] for a in accounts)
+    balance = json.loads(dialer(cli_env, "balance", "--json").stdout)
+    assert [b["provider"] for b in balance] == ["ringez"] and balance[0]["minutes"] > 0
+    out = dialer(cli_env, "logout", "ringez")
+    assert out.returncode == 0
+    accounts = json.loads(dialer(cli_env, "accounts", "--json").stdout)
+    assert [a["provider"] for a in accounts] == ["calledin"]
+    keyring_file = Path(cli_env["DIALER_HOME"]) / "test-keyring.json"
+    assert creds["ringez"]["password"] not in keyring_file.read_text()
