@@ -94,8 +94,13 @@ def check_url(url: str | httpx.URL) -> httpx.URL:
 def origin_for(provider_id: str, environ: Mapping[str, str] | None = None) -> str:
     """The origin to talk to for ``provider_id``: the environment override or the documented default."""
     env = os.environ if environ is None else environ
-    value = env.get(ORIGIN_ENV_VARS[provider_id], "").strip() or DEFAULT_ORIGINS[provider_id]
-    check_url(value)
+    variable = ORIGIN_ENV_VARS[provider_id]
+    value = env.get(variable, "").strip() or DEFAULT_ORIGINS[provider_id]
+    parsed = check_url(value)
+    if parsed.path not in ("", "/") or parsed.query:
+        raise InsecureURLError(
+            f"{variable} must hold only scheme, host and port (e.g. http://127.0.0.1:8765), not a path: "
+            f"the app adds the provider's paths itself.")
     return value.rstrip("/")
 
 

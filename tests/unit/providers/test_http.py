@@ -90,6 +90,8 @@ def test_origins_default_to_the_documents_and_follow_the_environment() -> None:
     assert origin_for("ringez", {"DIALER_RINGEZ_URL": "http://127.0.0.1:8765/"}) == "http://127.0.0.1:8765"
     with pytest.raises(InsecureURLError):
         origin_for("calledin", {"DIALER_CALLEDIN_URL": "http://called.in"})
+    with pytest.raises(InsecureURLError, match="not a path"):
+        origin_for("ringez", {"DIALER_RINGEZ_URL": "http://127.0.0.1:8765/api/v1"})
 
 
 def test_client_verifies_tls_and_does_not_follow_redirects() -> None:
