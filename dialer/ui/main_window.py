@@ -638,6 +638,9 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         if panel.active is not None and panel.active.id != event.call_id and panel.is_live:
             return  # another call's event (only one is shown)
+        if self._placing:  # dial() shows the panel once the provider accepted the call, or the error
+            panel.show_call(event.call)
+            return
         if panel.active is None or panel.active.id == event.call_id:
             if event.call.finished:
                 panel.show_call(event.call)

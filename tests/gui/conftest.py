@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from dialer.qt import QtWidgets
-import qasync  # noqa: I001 - after PySide6 (dialer.qt), so qasync binds to it
+import qasync
 
+from dialer.qt import QtWidgets
 from dialer.sandbox import SandboxServer, start_in_thread
 from dialer.service.accounts import DEMO_ENV
 from dialer.service.app import DialerService

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialer.qt import QtCore, QtWidgets
-from tests.gui.conftest import run, sandbox_calls, select_provider
+import httpx
+
+from dialer.qt import QtCore, QtGui
+from tests.gui.conftest import sandbox_calls, select_provider
+
+
+def wait_call_shown(qtbot: Any, win: Any) -> None:
+    """The provider accepted the call and the window shows it live."""
+    qtbot.waitUntil(lambda: win.call_live and win.dial_stack.currentWidget() is win.call_panel, timeout=10_000)
 
 
 def type_number(qtbot: Any, win: Any, text: str) -> None:
@@ -19,7 +26,7 @@ def test_dial_and_watch_both_legs_to_completion(qtbot: Any, window: Any, sandbox
     type_number(qtbot, window, "+1 202 555 0006")  # the sandbox answers, then the far end hangs up
     assert window.dial_page.number.text().startswith("+1 202")
     qtbot.keyClick(window.dial_page.number, QtCore.Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.call_live, timeout=10_000)
+    wait_call_shown(qtbot, window)
     panel = window.call_panel
     assert window.dial_stack.currentWidget() is panel
     qtbot.waitUntil(lambda: not panel.is_live, timeout=20_000)
@@ -35,8 +42,113 @@ def test_busy_is_said_in_plain_words(qtbot: Any, window: Any, sandbox_url: str) 
     select_provider(window, "ringez")
     type_number(qtbot, window, "+12025550001")
     qtbot.mouseClick(window.dial_page.call, QtCore.Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.call_live, timeout=10_000)
+    wait_call_shown(qtbot, window)
     qtbot.waitUntil(lambda: not window.call_panel.is_live, timeout=20_000)
     assert window.call_panel.outcome.text() == "The line was busy."
     qtbot.mouseClick(window.call_panel.done, QtCore.Qt.MouseButton.LeftButton)
     assert window.dial_stack.currentWidget() is window.dial_page
+
+
+def test_no_answer_is_said_in_plain_words(qtbot: Any, window: Any, sandbox_url: str) -> None:
+    select_provider(window, "ringez")
+    type_number(qtbot, window, "+12025550002")
+    qtbot.keyClick(window.dial_page.number, QtCore.Qt.Key.Key_Return)
+    wait_call_shown(qtbot, window)
+    qtbot.waitUntil(lambda: not window.call_panel.is_live, timeout=20_000)
+    assert window.call_panel.outcome.text() == "Nobody answered."
+
+
+def test_keys_during_a_call_send_tones_and_esc_hangs_up(qtbot: Any, window: Any, sandbox_url: str) -> None:
+    select_provider(window, "ringez")
+    type_number(qtbot, window, "+442079460958")  # answers and stays connected until hung up
+    qtbot.keyClick(window.dial_page.number, QtCore.Qt.Key.Key_Return)
+    wait_call_shown(qtbot, window)
+    panel = window.call_panel
+    qtbot.waitUntil(lambda: panel.active.answered_at is not None, timeout=20_000)
+    assert panel.keypad.isEnabled()
+    qtbot.keyClick(window, "5")  # typed on the keyboard
+    qtbot.mouseClick(panel.keypad.buttons["#"], QtCore.Qt.MouseButton.LeftButton)  # clicked on the pad
+    qtbot.waitUntil(lambda: "".join(sandbox_calls(sandbox_url)[0]["dtmf"]) == "5#", timeout=10_000)
+    assert panel.sent.text() == "Sent: 5#"
+    assert panel.timer.isActive()  # the elapsed time ticks while connected
+    qtbot.keyClick(panel, QtCore.Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not panel.is_live, timeout=20_000)
+    assert sandbox_calls(sandbox_url)[0]["ended"]
+    assert panel.outcome.text() in ("Call ended.", "The call was cancelled.")
+    assert not panel.timer.isActive()
+
+
+def test_insufficient_balance_offers_the_top_up_link(qtbot: Any, window: Any, sandbox_url: str,
+                                                     monkeypatch: Any) -> None:
+    httpx.post(f"{sandbox_url}/_sandbox/faults", timeout=5, json={
+        "kind": "error", "provider": "ringez", "path": "/api/v1/calls/initiate", "method": "POST",
+        "status": 402, "body": {"error": "You have 0 minutes left. Add credits at https://ringez.com/wallet, "
+                                         "then try again.", "code": "insufficient_balance"}}).raise_for_status()
+    opened: list[str] = []
+    monkeypatch.setattr(QtGui.QDesktopServices, "openUrl", lambda url: opened.append(url.toString()) or True)
+    select_provider(window, "ringez")
+    type_number(qtbot, window, "+442079460958")
+    qtbot.keyClick(window.dial_page.number, QtCore.Qt.Key.Key_Return)
+    error = window.dial_page.error
+    qtbot.waitUntil(error.isVisible, timeout=10_000)
+    assert "balance is too low" in error.text()
+    assert "Top up</a>" in error.text()
+    assert not window.call_live
+    error.linkActivated.emit("top-up")
+    assert opened and "ringez" in opened[0]
+
+
+def test_a_tel_link_waits_for_confirmation_then_places_exactly_one_call(
+        qtbot: Any, window: Any, sandbox_url: str) -> None:
+    select_provider(window, "ringez")
+    window.open_uri("tel:+1-202-555-0143")
+    qtbot.waitUntil(lambda: window.confirm_dialog is not None and window.confirm_dialog.isVisible(),
+                    timeout=10_000)
+    dialog = window.confirm_dialog
+    assert dialog.windowTitle().startswith("Confirm call")
+    assert "+1 202-555-0143" in dialog.windowTitle()
+    assert dialog.rows["country"].text().endswith("United States (Washington D.C.)")
+    assert "rings first" in dialog.rows["rings_first"].text()
+    assert sandbox_calls(sandbox_url) == []  # nothing placed while the user reads
+    qtbot.wait(300)
+    assert sandbox_calls(sandbox_url) == []
+    assert dialog.call_button.isDefault()
+    qtbot.mouseClick(dialog.call_button, QtCore.Qt.MouseButton.LeftButton)
+    wait_call_shown(qtbot, window)
+    qtbot.waitUntil(lambda: len(sandbox_calls(sandbox_url)) == 1, timeout=10_000)
+    qtbot.wait(300)
+    calls = sandbox_calls(sandbox_url)
+    assert len(calls) == 1 and calls[0]["to"] == "+12025550143"
+    window.hang_up()
+    qtbot.waitUntil(lambda: not window.call_live, timeout=20_000)
+
+
+def test_cancelling_the_confirmation_places_nothing(qtbot: Any, window: Any, sandbox_url: str) -> None:
+    window.open_uri("callto:+12025550143")
+    qtbot.waitUntil(lambda: window.confirm_dialog is not None and window.confirm_dialog.isVisible(),
+                    timeout=10_000)
+    qtbot.keyClick(window.confirm_dialog, QtCore.Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.confirm_dialog is None, timeout=5_000)
+    qtbot.wait(300)
+    assert sandbox_calls(sandbox_url) == []
+    assert not window.call_live
+
+
+def test_premium_rate_needs_the_extra_step(qtbot: Any, window: Any, sandbox_url: str) -> None:
+    select_provider(window, "ringez")
+    type_number(qtbot, window, "+19005550100")
+    qtbot.keyClick(window.dial_page.number, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.confirm_dialog is not None and window.confirm_dialog.isVisible(),
+                    timeout=10_000)
+    dialog = window.confirm_dialog
+    assert dialog.extra.isVisible()
+    assert not dialog.call_button.isEnabled()
+    qtbot.keyClick(dialog, QtCore.Qt.Key.Key_Return)  # Enter does not get past the extra step
+    assert dialog.isVisible()
+    dialog.extra.setChecked(True)
+    assert dialog.call_button.isEnabled()
+    qtbot.mouseClick(dialog.call_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(sandbox_calls(sandbox_url)) == 1, timeout=10_000)
+    wait_call_shown(qtbot, window)
+    window.hang_up()
+    qtbot.waitUntil(lambda: not window.call_live, timeout=20_000)
