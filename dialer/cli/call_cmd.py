@@ -167,20 +167,21 @@ async def _call_async(args: argparse.Namespace) -> int:
             if wallet:
                 _err(f"Top up at {wallet}")
             return EXIT_FAILED
-        await _follow(service, active)
+        interrupted = await _follow(service, active)
         if not args.json and active.error and active.outcome == "unknown":
             _err(active.error)
-        return _exit_code(active)
+        return EXIT_INTERRUPTED if interrupted else _exit_code(active)
     finally:
         await service.aclose()
 
 
-async def _follow(service: Any, active: Any) -> None:
-    """Wait for the end of the call; Ctrl-C hangs up where the provider can."""
+async def _follow(service: Any, active: Any) -> bool:
+    """Wait for the end of the call; Ctrl-C hangs up where the provider can. True if interrupted."""
     from dialer.service import DialError
 
     loop = asyncio.get_running_loop()
     interrupted = asyncio.Event()
+    was_interrupted = False
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGINT, interrupted.set)
     try:
@@ -193,12 +194,14 @@ async def _follow(service: Any, active: Any) -> None:
                 break
             waiter.cancel()
             interrupted.clear()
+            was_interrupted = True
             print("Hanging up…", file=sys.stderr, flush=True)
             try:
                 await service.calls.hang_up(active.id)
             except DialError as exc:
                 _err(str(exc))
-                return
+                return True
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGINT)
+    return was_interrupted

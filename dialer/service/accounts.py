@@ -86,7 +86,10 @@ class AccountService:
         if cached is not None:
             return cached
         account = self._account(account_id)
-        client = self._build(account.provider, self._key(account), account.settings)
+        try:
+            client = self._build(account.provider, self._key(account), account.settings)
+        except ValueError as exc:  # InsecureURLError: a DIALER_*_URL that would send secrets in clear
+            raise DialError(str(exc)) from exc
         self._clients[account_id] = client
         return client
 

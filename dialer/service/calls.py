@@ -231,6 +231,12 @@ class CallService:
         polled = reporting in (LegReporting.TWO_LEGS, LegReporting.ONE_STATUS)
         interval = self._poll_interval(provider) if polled else None
         if interval is not None:
+            scale = self._time_scale
+
+            def interval_of() -> float:
+                value = self._poll_interval(provider)
+                return (value if value is not None else DEFAULT_POLL_INTERVAL_S) * scale
+
             call_id = active.provider_call_id
             assert call_id is not None
 
@@ -248,7 +254,7 @@ class CallService:
                 self._emit("error", active, f"Could not get the call's progress: {exc.user_message} "
                                             "Still trying.")
 
-            self._poller.track(active.id, fetch, interval=interval * self._time_scale,
+            self._poller.track(active.id, fetch, interval=interval_of,
                                on_status=on_status, on_error=on_error)
             return
         if (provider.capabilities.leg_status is LegReporting.CALLBACK_ONLY and self._callbacks_enabled()):

@@ -25,6 +25,7 @@ TASK_NAME = "dialer-call-poller"
 MAX_BACKOFF_S = 30.0
 
 Fetch = Callable[[], Awaitable[CallStatus]]
+Interval = float | Callable[[], float]
 OnStatus = Callable[[CallStatus], Awaitable[None]]
 OnError = Callable[[ProviderError], Awaitable[None]]
 
@@ -33,7 +34,7 @@ OnError = Callable[[ProviderError], Awaitable[None]]
 class _Tracked:
     key: int
     fetch: Fetch
-    interval: float
+    interval_of: Callable[[], float]
     on_status: OnStatus
     on_error: OnError
     due: float
@@ -57,14 +58,19 @@ class CallPoller:
 
     # ----------------------------------------------------------------------------------------- public
 
-    def track(self, key: int, fetch: Fetch, *, interval: float, on_status: OnStatus, on_error: OnError,
+    def track(self, key: int, fetch: Fetch, *, interval: Interval, on_status: OnStatus, on_error: OnError,
               first_delay: float | None = None) -> None:
-        """Start polling ``key`` every ``interval`` seconds (first poll after ``first_delay``)."""
+        """Start polling ``key`` every ``interval`` seconds (first poll after ``first_delay``).
+
+        ``interval`` may be a function: it is asked again after every poll (RingCentral stretches its
+        interval when the rate-limit budget runs low).
+        """
         if self._closed:
             raise RuntimeError("the poller is closed")
-        delay = interval if first_delay is None else first_delay
-        self._tracked[key] = _Tracked(key, fetch, max(interval, 0.0), on_status, on_error,
-                                      due=self._clock() + delay)
+        interval_of: Callable[[], float] = interval if callable(interval) else (lambda: float(interval))
+        delay = interval_of() if first_delay is None else first_delay
+        self._tracked[key] = _Tracked(key, fetch, interval_of, on_status, on_error,
+                                      due=self._clock() + max(delay, 0.0))
         self._ensure_driver()
         self._wake.set()
 
@@ -161,7 +167,7 @@ class CallPoller:
             entry.in_flight = False
             return
         entry.failures = 0
-        entry.due = self._clock() + entry.interval
+        entry.due = self._clock() + max(entry.interval_of(), 0.0)
         entry.in_flight = False
         if self._tracked.get(entry.key) is entry:
             try:
@@ -180,5 +186,5 @@ class CallPoller:
 
     @staticmethod
     def _backoff(entry: _Tracked) -> float:
-        base = max(entry.interval, 0.05)
+        base = max(entry.interval_of(), 0.05)
         return float(min(base * (2 ** min(entry.failures, 10)), MAX_BACKOFF_S))

@@ -129,3 +129,29 @@ def test_accounts_balance_and_logout(cli_env: dict[str, str], creds: dict[str, A
     assert [a["provider"] for a in accounts] == ["calledin"]
     keyring_file = Path(cli_env["DIALER_HOME"]) / "test-keyring.json"
     assert creds["ringez"]["password"] not in keyring_file.read_text()
+
+
+def test_ctrl_c_hangs_up_the_call(cli_env: dict[str, str], creds: dict[str, Any], sandbox_url: str) -> None:
+    import signal
+    import time
+
+    login(cli_env, "ringez", creds)
+    proc = subprocess.Popen([sys.executable, "-m", "dialer", "call", "+14155550100", "--from", OWN, "--yes",
+                             "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=cli_env, cwd=ROOT)
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 30
+        for line in proc.stdout:  # wait until the destination has answered
+            if '"destination": "answered"' in line or time.monotonic() > deadline:
+                break
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "Hanging up" in err
+    calls = sandbox_calls(sandbox_url, "ringez")
+    assert len(calls) == 1 and calls[0]["ended"]
+    assert json.loads(out.splitlines()[-1])["event"] == "finished"
