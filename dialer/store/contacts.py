@@ -264,8 +264,12 @@ class ContactStore:
                     (kind, tokens[0], prefix_upper_bound(tokens[0]), limit * 3)))
             else:
                 expression = " AND ".join(f'"{t}"*' for t in tokens)
-                take(int(r[0]) for r in self.db.query(
-                    "SELECT rowid FROM contact_names WHERE contact_names MATCH ? LIMIT ?", (expression, limit * 3)))
+                try:
+                    rows = self.db.query("SELECT rowid FROM contact_names WHERE contact_names MATCH ? LIMIT ?",
+                                         (expression, limit * 3))
+                except sqlite3.OperationalError:  # a token FTS5 cannot parse: no further matches
+                    rows = []
+                take(int(r[0]) for r in rows)
         return self._expand(ranked, limit)
 
     def _expand(self, ranked: dict[int, str], limit: int,

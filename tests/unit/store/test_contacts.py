@@ -40,7 +40,8 @@ def test_add_get_update_delete_round_trip(contacts: ContactStore) -> None:
     assert [n.label for n in again.numbers] == ["home", "work"]
     assert [c.name for c in contacts.favourites()] == ["Ada King"]
     assert [m.name for m in contacts.search("king")] == ["Ada King", "Ada King"]
-    assert contacts.search("lovelace") == []
+    assert contacts.search("lovelace") == [] and contacts.search("ada lo") == []
+    assert [m.name for m in contacts.search("ada ki")] == ["Ada King", "Ada King"]
     contacts.delete(cid)
     assert contacts.get(cid) is None and contacts.count() == 0
 

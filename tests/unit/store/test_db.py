@@ -137,3 +137,19 @@ def test_reads_are_not_blocked_by_a_long_write_in_another_thread(db: Database) -
         worker.join()
     assert seen_inside == [2]
     assert [m.name for m in store.search("pat")] == ["Pending Pat"]
+
+
+def test_upgrading_from_schema_1_indexes_existing_contacts_for_multi_word_search(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    old = Database.open(path, migrations=MIGRATIONS[:1])
+    ContactStore(old).add(Contact(None, "John Smith", [ContactNumber("", "+12024561111", "+12024561111", True)]))
+    old.close()
+    upgraded = Database.open(path)
+    assert upgraded.version == len(MIGRATIONS) >= 2
+    store = ContactStore(upgraded)
+    assert [m.name for m in store.search("jo smi")] == ["John Smith"]
+    store.add(Contact(None, "Joanna Smithers", []))
+    assert {m.name for m in store.search("jo smi")} == {"John Smith", "Joanna Smithers"}
+    store.delete(1)
+    assert [m.name for m in store.search("jo smi")] == ["Joanna Smithers"]
+    upgraded.close()
