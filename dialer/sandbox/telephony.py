@@ -215,8 +215,9 @@ class Telephony:
             if outcome == "answer-then-hangup" and limit > REMOTE_HANGUP_AFTER_S:
                 limit, cause = REMOTE_HANGUP_AFTER_S, "remote-hangup"
             await clock.sleep(limit)
+            end = min(clock.sim_now(), call.connected_at + limit)  # an advance() may overshoot the limit
             for leg in call.legs:
-                leg.move(LegState.COMPLETED, clock.sim_now(), cause)
+                leg.move(LegState.COMPLETED, end, cause)
         except asyncio.CancelledError:
             pass
         finally:
@@ -243,7 +244,8 @@ class Telephony:
         for leg in call.legs:  # a cancelled flow may leave legs open
             leg.move(LegState.CANCELED if leg.state is not LegState.ANSWERED else LegState.COMPLETED, now,
                      "canceled" if leg.state is not LegState.ANSWERED else "hangup")
-        call.ended_at = now
+        ends = [leg.ended_at for leg in call.legs if leg.ended_at is not None]
+        call.ended_at = max(ends) if ends else now
         call.end_cause = next((leg.cause for leg in reversed(call.legs) if leg.cause), "")
         for listener in call.end_listeners:
             with contextlib.suppress(Exception):

@@ -16,6 +16,6 @@ def _clean(sandbox_reset: SandboxServer) -> None:
 
 
 @pytest.fixture
-def client(sandbox_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sandbox_url, timeout=10) as c:
-        yield c
+def client(sandbox_http: httpx.Client) -> Iterator[httpx.Client]:
+    """The shared keep-alive client (no cookies are involved, so sharing it is safe)."""
+    yield sandbox_http
