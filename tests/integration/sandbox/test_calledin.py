@@ -37,7 +37,7 @@ class Receiver:
         hits = self.hits
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
+            def do_GET(self) -> None:
                 query = parse_qs(urlparse(self.path).query, keep_blank_values=True)
                 hits.append({k: v[0] for k, v in query.items()} | {"_path": urlparse(self.path).path})
                 self.send_response(200)
