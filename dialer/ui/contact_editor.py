@@ -12,9 +12,19 @@ import itertools
 from dialer.core import numbers
 from dialer.qt import Qt, QtCore, QtWidgets, Signal
 from dialer.store.contacts import Contact, ContactNumber
+from dialer.ui import theme
 
 LABELS = ("mobile", "home", "work", "main", "other")
-WARNING_STYLE = "color: #b26a00;"
+
+def _error_style() -> str:
+    """Red that keeps its contrast in the current look (light or dark)."""
+    return f"color: {theme.accents().hangup};"
+
+
+def _warning_style() -> str:
+    """Amber that keeps its contrast in the current look (light or dark)."""
+    return f"color: {theme.accents().warning};"
+
 
 
 def number_hint(raw: str, region: str | None) -> str:
@@ -49,7 +59,7 @@ class NumberRow(QtWidgets.QWidget):
         self.remove_button.setText("✕")
         self.hint = QtWidgets.QLabel()
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet(WARNING_STYLE)
+        self.hint.setStyleSheet(_warning_style())
         self.hint.hide()
         self.set_position(position)
         if number is not None:
@@ -123,7 +133,7 @@ class ContactEditor(QtWidgets.QDialog):
         self.note_edit.setTabChangesFocus(True)
         self.note_edit.setFixedHeight(self.fontMetrics().height() * 4 + 12)
         self.error_label = QtWidgets.QLabel()
-        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setStyleSheet(_error_style())
         self.error_label.setAccessibleName("Error")
         self.error_label.hide()
         self.buttons = QtWidgets.QDialogButtonBox(

@@ -12,14 +12,21 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from dialer.core import numbers
 from dialer.qt import Qt, QtCore, QtGui, QtWidgets, Signal, asyncSlot
 from dialer.store.contacts import Contact
+from dialer.ui import theme
 from dialer.ui.contact_editor import ContactEditor
 
 BROWSE_PAGE = 200
 SEARCH_LIMIT = 200
 STAR = "★"
 NO_STAR = "☆"
+
+def _error_style() -> str:
+    """Red that keeps its contrast in the current look (light or dark)."""
+    return f"color: {theme.accents().hangup};"
+
 
 
 def _error_text(exc: BaseException) -> str:
@@ -34,9 +41,19 @@ class ContactRow:
     contact_id: int
     name: str
     label: str
-    number: str  # E.164 when known, else as written
+    number: str  # E.164 when known, else as written: what a call dials
     favourite: bool
     valid: bool = True
+
+    @property
+    def shown_number(self) -> str:
+        """The number as people read it (+44 20 7946 0958); as written when it is not a valid number."""
+        if not self.valid or not self.number.startswith("+"):
+            return self.number
+        try:
+            return numbers.format_international(self.number)
+        except ValueError:
+            return self.number
 
 
 def _rows_of(contact: Contact) -> list[ContactRow]:
@@ -82,8 +99,9 @@ class ContactsModel(QtCore.QAbstractTableModel):
         if self._query:
             self._exhausted = True
             for match in self._contacts.search(self._query, SEARCH_LIMIT):
+                valid = match.number.startswith("+") and len(match.number) > 4
                 self._rows.append(ContactRow(match.contact_id, match.name, match.label, match.number,
-                                             match.contact_id in self._favourite_ids))
+                                             match.contact_id in self._favourite_ids, valid))
         else:
             self._exhausted = False
             for contact in favourites:
@@ -138,17 +156,24 @@ class ContactsModel(QtCore.QAbstractTableModel):
             return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
+            # A contact's second and later numbers leave name and star blank: the rows read as a group.
+            previous = self.row_at(index.row() - 1) if index.row() else None
+            follows = previous is not None and previous.contact_id == item.contact_id
             if column == 0:
-                return STAR if item.favourite else ""
+                return STAR if item.favourite and not follows else ""
             if column == 1:
-                return item.name
+                return "" if follows else item.name
             if column == 2:
                 return item.label
-            return item.number if item.valid else f"{item.number}  ⚠"
+            return item.shown_number if item.valid else f"{item.number}  ⚠"
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == 0 or (column == 3 and not item.valid):
+                return QtGui.QColor(theme.accents().warning)
+            return None
         if role == Qt.ItemDataRole.AccessibleTextRole:
             if column == 0:
                 return "favourite" if item.favourite else "not a favourite"
-            return self.data(index, Qt.ItemDataRole.DisplayRole)
+            return [None, item.name, item.label, item.shown_number][column]
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 0:
                 return "Favourite: click to remove the star" if item.favourite else "Click to make a favourite"
@@ -267,6 +292,7 @@ class ContactsView(QtWidgets.QWidget):
         self.status_label = QtWidgets.QLabel()
         self.status_label.setWordWrap(True)
         self.status_label.setAccessibleName("Contacts status")
+        self.status_label.hide()
 
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.search_edit, 1)
@@ -341,6 +367,7 @@ class ContactsView(QtWidgets.QWidget):
             self.status_label.setText(f"No contact matches “{self.model.query}”.")
         else:
             self.status_label.setText("No contacts yet. Add one, or import a vCard or CSV file.")
+        self.status_label.setVisible(bool(self.status_label.text()))
 
     def reload(self) -> None:
         """Re-read the list (after an import, an edit, or a change made elsewhere)."""
@@ -547,5 +574,6 @@ class ContactsView(QtWidgets.QWidget):
             button.setEnabled(not busy)
 
     def _message(self, text: str, *, error: bool = False) -> None:
-        self.status_label.setStyleSheet("color: #c62828;" if error else "")
+        self.status_label.setStyleSheet(_error_style() if error else "")
         self.status_label.setText(text)
+        self.status_label.setVisible(bool(text))

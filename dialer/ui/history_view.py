@@ -13,11 +13,17 @@ from typing import Any
 from dialer.core.calls import LegState
 from dialer.qt import Qt, QtCore, QtGui, QTimer, QtWidgets, Signal, asyncSlot
 from dialer.store.history import HistoryFilter
+from dialer.ui import theme
 from dialer.ui.history_model import PROVIDER_NAMES, HistoryModel
 
 SEARCH_PAUSE_MS = 250
 _OUTCOMES = [LegState.COMPLETED, LegState.ANSWERED, LegState.NO_ANSWER, LegState.BUSY, LegState.REJECTED,
              LegState.FAILED, LegState.CANCELED, LegState.RINGING, LegState.QUEUED, LegState.UNKNOWN]
+
+def _error_style() -> str:
+    """Red that keeps its contrast in the current look (light or dark)."""
+    return f"color: {theme.accents().hangup};"
+
 
 
 def _error_text(exc: BaseException) -> str:
@@ -93,12 +99,9 @@ class HistoryView(QtWidgets.QWidget):
         self.call_back_button.setEnabled(False)
         self.export_button = QtWidgets.QPushButton("&Export CSV…")
         self.export_button.setAccessibleName("Export history as CSV")
-        self.sync_button = QtWidgets.QToolButton()
-        self.sync_button.setText("&Sync from provider")
+        self.sync_button = QtWidgets.QPushButton("&Sync from provider")
         self.sync_button.setAccessibleName("Fetch calls from the provider's own history")
-        self.sync_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
         self.sync_menu = QtWidgets.QMenu(self.sync_button)
-        self.sync_button.setMenu(self.sync_menu)
         self.busy = QtWidgets.QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(120)
@@ -109,6 +112,7 @@ class HistoryView(QtWidgets.QWidget):
         self.status_label.setWordWrap(True)
         self.status_label.setAccessibleName("History status")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label.hide()
 
         filters = QtWidgets.QHBoxLayout()
         filters.addWidget(self.search_edit, 2)
@@ -157,7 +161,7 @@ class HistoryView(QtWidgets.QWidget):
         self.model.modelReset.connect(self._update_buttons)
         self.call_back_button.clicked.connect(self.call_back)
         self.export_button.clicked.connect(self._choose_export_path)
-        self.sync_menu.aboutToShow.connect(self._fill_sync_menu)
+        self.sync_button.clicked.connect(self._on_sync_clicked)
         QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Find, self, self.focus_search)
 
         self.model.fetchMore()
@@ -201,6 +205,7 @@ class HistoryView(QtWidgets.QWidget):
             self.status_label.setText("No calls yet." if empty else "No calls match these filters.")
         elif self.status_label.property("kind") != "message":
             self.status_label.clear()
+        self.status_label.setVisible(bool(self.status_label.text()))
 
     # ------------------------------------------------------------------------------------------ refresh
 
@@ -276,9 +281,18 @@ class HistoryView(QtWidgets.QWidget):
         self.sync_button.setToolTip("" if accounts else
                                     "None of your signed-in providers keeps a call history to fetch.")
 
-    def _fill_sync_menu(self) -> None:
+    def _on_sync_clicked(self) -> None:
+        """One account: sync it. Several: a menu to pick which (not a blocking exec)."""
+        accounts = self._sync_accounts()
+        if len(accounts) == 1:
+            self.sync(accounts[0].id)
+        elif accounts:
+            self._fill_sync_menu(accounts)
+            self.sync_menu.popup(self.sync_button.mapToGlobal(self.sync_button.rect().bottomLeft()))
+
+    def _fill_sync_menu(self, accounts: list[Any]) -> None:
         self.sync_menu.clear()
-        for account in self._sync_accounts():
+        for account in accounts:
             action = self.sync_menu.addAction(f"{account.capabilities.display_name}: {account.label}")
             action.triggered.connect(lambda _checked=False, account_id=account.id: self.sync(account_id))
 
@@ -310,8 +324,9 @@ class HistoryView(QtWidgets.QWidget):
 
     def _message(self, text: str, *, error: bool = False) -> None:
         self.status_label.setProperty("kind", "message")
-        self.status_label.setStyleSheet("color: #c62828;" if error else "")
+        self.status_label.setStyleSheet(_error_style() if error else "")
         self.status_label.setText(text)
+        self.status_label.setVisible(bool(text))
 
 
 def _local_midnight(date: QtCore.QDate) -> datetime:

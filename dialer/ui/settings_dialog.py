@@ -15,13 +15,18 @@ from typing import Any
 from dialer.core import numbers
 from dialer.core.calls import CallMode
 from dialer.qt import QtCore, QtWidgets, Signal
+from dialer.ui import theme
 
-ERROR_STYLE = "color: #c62828;"
 MODE_TEXT = {
     CallMode.BRIDGE: "Ring my phone first, then the number (bridge)",
     CallMode.DIRECT: "Call the number directly (automated calls)",
 }
 THEMES = (("system", "Same as the system"), ("light", "Light"), ("dark", "Dark"))
+
+def _error_style() -> str:
+    """Red that keeps its contrast in the current look (light or dark)."""
+    return f"color: {theme.accents().hangup};"
+
 
 
 def _region_names() -> list[tuple[str, str]]:
@@ -82,7 +87,7 @@ class SettingsDialog(QtWidgets.QDialog):
         self.minimized_check = QtWidgets.QCheckBox("Start &minimized to the tray")
         self.minimized_check.setAccessibleName("Start minimized to the tray")
         self.error_label = QtWidgets.QLabel()
-        self.error_label.setStyleSheet(ERROR_STYLE)
+        self.error_label.setStyleSheet(_error_style())
         self.error_label.setWordWrap(True)
         self.error_label.setAccessibleName("Settings error")
         self.error_label.hide()
@@ -173,7 +178,7 @@ class SettingsDialog(QtWidgets.QDialog):
     def _check_own_number(self) -> None:
         e164, problem = self.own_number()
         if problem:
-            self.own_number_hint.setStyleSheet(ERROR_STYLE)
+            self.own_number_hint.setStyleSheet(_error_style())
             self.own_number_hint.setText(f"⚠ {problem}")
         elif e164:
             self.own_number_hint.setStyleSheet("")

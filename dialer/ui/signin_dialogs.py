@@ -21,11 +21,16 @@ from typing import Any
 from dialer.providers.base import Capabilities, SignInKind
 from dialer.providers.capabilities import CAPABILITIES
 from dialer.qt import Qt, QtCore, QtGui, QTimer, QtWidgets, Signal
+from dialer.ui import theme
 
 log = logging.getLogger(__name__)
 
-ERROR_STYLE = "color: #c62828;"
 RESEND_SECONDS = 60
+
+def _error_style() -> str:
+    """Red that keeps its contrast in the current look (light or dark)."""
+    return f"color: {theme.accents().hangup};"
+
 
 
 def _error_text(exc: BaseException) -> str:
@@ -72,6 +77,20 @@ class _Page(QtWidgets.QWidget):
         self.form.addRow(label, widget)
         self.inputs.append(widget)
 
+    def add_wide(self, widget: QtWidgets.QWidget) -> None:
+        """A row across both columns (a list)."""
+        self.form.addRow(widget)
+        self.inputs.append(widget)
+
+    def add_button(self, button: QtWidgets.QPushButton) -> None:
+        """A button under the fields, at its natural width."""
+        box = QtWidgets.QHBoxLayout()
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(button)
+        box.addStretch(1)
+        self.form.addRow("", box)
+        self.inputs.append(button)
+
     def first_input(self) -> QtWidgets.QWidget | None:
         return next((w for w in self.inputs if w.isEnabled()), self.primary)
 
@@ -100,7 +119,6 @@ class SignInDialog(QtWidgets.QDialog):
         self.stack = QtWidgets.QStackedWidget()
         self.error_label = QtWidgets.QLabel()
         self.error_label.setObjectName("signInError")
-        self.error_label.setStyleSheet(ERROR_STYLE)
         self.error_label.setWordWrap(True)
         self.error_label.setAccessibleName("Sign-in error")
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -131,12 +149,18 @@ class SignInDialog(QtWidgets.QDialog):
         self.ringostat_page = self._build_ringostat()
         for page in (self.chooser_page, self.ringez_email_page, self.ringez_code_page,
                      self.ringez_password_page, self.ringcentral_page, self.calledin_page, self.ringostat_page):
-            page.layout_.insertLayout(page.layout_.count() - (1 if page.primary else 0), page.form)
+            page.layout_.addLayout(page.form)
+            page.layout_.addStretch(1)
             self.stack.addWidget(page)
 
         bottom = QtWidgets.QHBoxLayout()
         bottom.addWidget(self.back_button)
         bottom.addStretch(1)
+        for index in range(self.stack.count()):
+            widget = self.stack.widget(index)
+            if isinstance(widget, _Page) and widget.primary is not None:
+                widget.primary.hide()
+                bottom.addWidget(widget.primary)
         bottom.addWidget(self.cancel_button)
         self.title_label = QtWidgets.QLabel()
         font = self.title_label.font()
@@ -166,11 +190,7 @@ class SignInDialog(QtWidgets.QDialog):
         button = QtWidgets.QPushButton(primary_text)
         button.setAccessibleName(accessible)
         button.clicked.connect(action)
-        page.primary = button
-        row = QtWidgets.QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(button)
-        page.layout_.addLayout(row)
+        page.primary = button  # shown in the dialog's bottom row while the page is current
         for widget in page.inputs:
             if isinstance(widget, QtWidgets.QLineEdit):
                 widget.returnPressed.connect(action)
@@ -188,7 +208,7 @@ class SignInDialog(QtWidgets.QDialog):
         self.provider_list.setCurrentRow(0)
         self.provider_list.setMinimumHeight(self.fontMetrics().height() * 9)
         page.layout_.addWidget(QtWidgets.QLabel("Which service places your calls?"))
-        page.add_row("", self.provider_list)
+        page.add_wide(self.provider_list)
         self.provider_list.itemActivated.connect(lambda _item: self._choose_selected())
         self._finish_page(page, "&Next >", self._choose_selected, "Continue with the chosen provider")
         return page
@@ -227,7 +247,7 @@ class SignInDialog(QtWidgets.QDialog):
         self.resend_button.clicked.connect(self.resend_code)
         page.layout_.addWidget(self.code_info)
         page.add_row("&Code:", self.code_edit)
-        page.add_row("", self.resend_button)
+        page.add_button(self.resend_button)
         self._finish_page(page, "&Verify", self.verify_code, "Verify the code and sign in")
         return page
 
@@ -251,7 +271,7 @@ class SignInDialog(QtWidgets.QDialog):
         self.client_secret_edit = _field("Client secret", "Client secret", secret=True)
         page.layout_.addWidget(_heading("Sign in in your browser (recommended), or paste a JWT credential "
                                         "created in the RingCentral Developer Console."))
-        page.add_row("", self.browser_button)
+        page.add_button(self.browser_button)
         page.add_row("&Client ID:", self.client_id_edit)
         page.add_row("Client &secret:", self.client_secret_edit)
         page.add_row("&JWT:", self.jwt_edit)
@@ -297,8 +317,11 @@ class SignInDialog(QtWidgets.QDialog):
         self.title_label.setAccessibleName(page.title)
         self.back_button.setVisible(page is not self.chooser_page and (
             self._provider_id is None or page in (self.ringez_code_page, self.ringez_password_page)))
-        if page.primary is not None:
-            page.primary.setDefault(True)
+        for index in range(self.stack.count()):
+            other = self.stack.widget(index)
+            if isinstance(other, _Page) and other.primary is not None:
+                other.primary.setVisible(other is page)
+                other.primary.setDefault(other is page)
         chain: Sequence[QtWidgets.QWidget] = [*page.inputs, *([page.primary] if page.primary else []),
                                               self.back_button, self.cancel_button]
         for first, second in itertools.pairwise(chain):
@@ -351,6 +374,7 @@ class SignInDialog(QtWidgets.QDialog):
             self.clear_error()
 
     def show_error(self, text: str) -> None:
+        self.error_label.setStyleSheet(_error_style())
         self.error_label.setText(text)
         self.error_label.show()
 
