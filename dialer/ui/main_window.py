@@ -568,7 +568,8 @@ class MainWindow(QtWidgets.QMainWindow):
             except ValueError as exc:  # DialError is a ValueError
                 page.show_error(str(exc))
                 return None
-            if name and not getattr(plan, "display_name", None) and dataclasses.is_dataclass(plan):
+            if name and not getattr(plan, "display_name", None) and dataclasses.is_dataclass(plan) \
+                    and not isinstance(plan, type):
                 plan = dataclasses.replace(plan, display_name=name)
             if origin is not Origin.WINDOW and plan.info is not None:
                 page.number.set_number(plan.info.international)
@@ -610,7 +611,12 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog = ConfirmDialog(plan, self)
         self.confirm_dialog = dialog
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        dialog.finished.connect(lambda result: future.done() or future.set_result(int(result)))
+
+        def finished(result: int) -> None:
+            if not future.done():
+                future.set_result(int(result))
+
+        dialog.finished.connect(finished)
         dialog.open()
         try:
             result = await future
@@ -708,7 +714,7 @@ class MainWindow(QtWidgets.QMainWindow):
         try:
             url = await maybe_await(self.service.accounts.wallet_url(account.id))
         except Exception:  # no wallet is not an error worth a dialog
-            return account.capabilities.wallet_url
+            url = account.capabilities.wallet_url
         return str(url) if url else None
 
     async def _refresh_balance(self) -> None:
@@ -774,8 +780,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.status.showMessage("Sign-in is not available in this build.", 4000)
             return
         dialog = SignInDialog(self.service, provider_id if isinstance(provider_id, str) else None, self)
-        self._keep(dialog, lambda _r: self.bridge.spawn(self.reload_accounts(), title="Accounts")  # type: ignore[union-attr]
-                   if self.bridge is not None else None)
+
+        def signed_in(_result: int) -> None:
+            if self.bridge is not None:
+                self.bridge.spawn(self.reload_accounts(), title="Accounts")
+
+        self._keep(dialog, signed_in)
 
     def open_settings(self) -> None:
         if self.service is None:
