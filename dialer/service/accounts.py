@@ -136,8 +136,12 @@ class AccountService:
                                     lambda: client.sign_in(credentials), label)
 
     async def sign_in_browser(self, provider_id: str, settings: Mapping[str, str],
-                              open_browser: Callable[[str], None]) -> AccountView:
-        """RingCentral: authorization code + PKCE in the user's browser (loopback redirect)."""
+                              open_browser: Callable[[str], Awaitable[None] | None]) -> AccountView:
+        """RingCentral: authorization code + PKCE in the user's browser (loopback redirect).
+
+        ``settings`` carries the app's ``client_id`` (else DIALER_RINGCENTRAL_CLIENT_ID is used) and
+        optionally a fixed ``redirect_port``; ``open_browser(url)`` shows the sign-in page.
+        """
         key = f"{provider_id}:{uuid.uuid4().hex[:12]}"
         plain = {k: str(v) for k, v in settings.items() if k in _PLAIN_SETTINGS}
         client = self._build(provider_id, key, plain)

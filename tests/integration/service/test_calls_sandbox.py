@@ -231,3 +231,31 @@ def test_server_history_merges_without_duplicates(sandbox_url: str, box: Box) ->
     before, first, second, after = run(body)
     assert before == 2 and first == 0 and second == 0 and after == 2
     assert len(box.calls("ringez")) == 2
+
+
+def test_ringcentral_browser_sign_in_then_a_call(sandbox_url: str, box: Box) -> None:
+    import httpx
+
+    client_id = httpx.get(f"{sandbox_url}/_sandbox/credentials", timeout=5).json()["ringcentral"]["client_id"]
+    visits: list[asyncio.Task[None]] = []
+
+    async def user_approves(url: str) -> None:
+        async with httpx.AsyncClient(follow_redirects=True) as user_agent:
+            await user_agent.get(url + "&approve=1")
+
+    def open_browser(url: str) -> None:  # like QDesktopServices.openUrl: returns at once
+        visits.append(asyncio.get_running_loop().create_task(user_approves(url)))
+
+    async def body() -> ActiveCall:
+        service = await open_service(sandbox_url)
+        try:
+            view = await service.accounts.sign_in_browser("ringcentral", {"client_id": client_id}, open_browser)
+            assert view.signed_in and view.provider_id == "ringcentral"
+            active = await _call(service, view.id, NUMBER.format("0001"))
+            await service.calls.wait_finished(active.id, timeout=20)
+            return active
+        finally:
+            await service.aclose()
+
+    assert run(body).call.outcome is LegState.BUSY
+    assert len(visits) == 1
