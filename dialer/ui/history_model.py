@@ -8,7 +8,8 @@ Why it is shaped like this:
   does not grow with its depth; an ``offset`` query is the fallback.
 * Only a window of pages is kept (least recently used); a page scrolled out of the window is dropped and
   read again if the user scrolls back. Memory stays bounded however far the user scrolls.
-* Each row's cells are rendered to strings once, when its page is loaded, not on every paint.
+* Each row's cells are rendered to strings once, the first time the row is shown (not on every paint,
+  and not for the rows that are only scrolled past).
 * :meth:`refresh` (called by the shell on call events) inserts new calls at the top with
   ``beginInsertRows`` and re-reads changed rows, so the view keeps its place.
 """
@@ -27,7 +28,7 @@ from dialer.qt import Qt, QtCore
 from dialer.store.history import HistoryFilter, HistoryRow
 
 PAGE_SIZE = 200
-MAX_CACHED_PAGES = 40  # 8,000 rows with the default page size
+MAX_CACHED_PAGES = 12  # 2,400 rows with the default page size: many screens' worth
 
 PROVIDER_NAMES = {
     "ringez": "Ringez",
@@ -119,6 +120,24 @@ def _render(row: HistoryRow) -> _Rendered:
     return _Rendered(row, cells, tooltip)
 
 
+class _Page:
+    """One page of rows, rendered to display strings row by row on first use."""
+
+    __slots__ = ("_rendered", "rows")
+
+    def __init__(self, rows: list[HistoryRow]) -> None:
+        self.rows = rows
+        self._rendered: list[_Rendered | None] = [None] * len(rows)
+
+    def rendered(self, within: int) -> _Rendered | None:
+        if within >= len(self.rows):
+            return None
+        item = self._rendered[within]
+        if item is None:
+            item = self._rendered[within] = _render(self.rows[within])
+        return item
+
+
 class HistoryModel(QtCore.QAbstractTableModel):
     """Call history, newest first, fetched page by page from ``history`` (the service's HistoryService)."""
 
@@ -129,7 +148,7 @@ class HistoryModel(QtCore.QAbstractTableModel):
         self._filter = flt
         self._page_size = page_size
         self._max_pages = max(2, max_cached_pages)
-        self._pages: OrderedDict[int, list[_Rendered]] = OrderedDict()
+        self._pages: OrderedDict[int, _Page] = OrderedDict()
         self._cursors: dict[int, _Cursor | None] = {0: None}  # page index -> the row above it
         self._fetched = 0
         self._exhausted = False
@@ -144,17 +163,17 @@ class HistoryModel(QtCore.QAbstractTableModel):
             return list(page_before(cursor, limit, self._filter))
         return list(self._history.page(offset, limit, self._filter))
 
-    def _store(self, index: int, rows: Sequence[HistoryRow]) -> list[_Rendered]:
-        rendered = [_render(r) for r in rows]
-        self._pages[index] = rendered
+    def _store(self, index: int, rows: Sequence[HistoryRow]) -> _Page:
+        page = _Page(list(rows))
+        self._pages[index] = page
         self._pages.move_to_end(index)
         while len(self._pages) > self._max_pages:
             self._pages.popitem(last=False)
         if rows and len(rows) == self._page_size:
             self._cursors[index + 1] = _Cursor(rows[-1].started_at, rows[-1].id)
-        return rendered
+        return page
 
-    def _page(self, index: int) -> list[_Rendered]:
+    def _page(self, index: int) -> _Page:
         page = self._pages.get(index)
         if page is not None:
             self._pages.move_to_end(index)
@@ -166,9 +185,7 @@ class HistoryModel(QtCore.QAbstractTableModel):
     def _rendered(self, row: int) -> _Rendered | None:
         if row < 0 or row >= self._fetched:
             return None
-        page = self._page(row // self._page_size)
-        within = row % self._page_size
-        return page[within] if within < len(page) else None
+        return self._page(row // self._page_size).rendered(row % self._page_size)
 
     # ----------------------------------------------------------------------------- fetch-more protocol
 
@@ -246,7 +263,7 @@ class HistoryModel(QtCore.QAbstractTableModel):
     @property
     def cached_rows(self) -> int:
         """How many rows are held in memory right now (bounded by the page window)."""
-        return sum(len(p) for p in self._pages.values())
+        return sum(len(p.rows) for p in self._pages.values())
 
     def row_at(self, row: int) -> HistoryRow | None:
         item = self._rendered(row)
