@@ -13,8 +13,10 @@ from typing import Any
 
 from dialer.providers.secretstore import SecretStoreLike
 from dialer.service.accounts import AccountService, set_sandbox_env
+from dialer.service.active import AccountView
 from dialer.service.callbacks import CallbackListener
 from dialer.service.calls import CallService
+from dialer.service.errors import AccountError
 from dialer.service.library import ContactService, HistoryService
 from dialer.service.planner import Planner
 from dialer.service.settings import Settings
@@ -27,6 +29,7 @@ from dialer.store.settings import SettingsStore
 log = logging.getLogger(__name__)
 
 CALLBACK_PORT_SETTING = "calledin_callback_port"
+DEMO_OWN_NUMBER = "+14155550100"  # a sandbox phone that answers (numbers ending 0005 never do)
 
 
 class DialerService:
@@ -95,6 +98,15 @@ class DialerService:
             log.warning("Called.in callback listener could not start: %s", exc)
             return
         self._listener = listener
+
+    async def start_demo(self) -> list[AccountView]:
+        """Demo mode: sign in to every sandbox provider and give the user a demo phone number if unset."""
+        if not self.demo_sandbox_url:
+            raise AccountError("Demo accounts exist only in demo mode (dialer --demo).")
+        views = await self.accounts.sign_in_demo(self.demo_sandbox_url)
+        if self.settings.own_number is None:
+            self.settings.own_number = DEMO_OWN_NUMBER
+        return views
 
     @property
     def callback_url(self) -> str | None:

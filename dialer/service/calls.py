@@ -33,6 +33,7 @@ from dialer.providers.base import (
     OutcomeUnknown,
     Provider,
     ProviderError,
+    SignInRequired,
     StartCall,
 )
 from dialer.service import postdial as postdial_mod
@@ -250,6 +251,14 @@ class CallService:
                 if isinstance(exc, NotSupported):
                     self._poller.untrack(active.id)
                     self._accepted_only(active)
+                    return
+                if isinstance(exc, SignInRequired):
+                    # Polling cannot recover without the user: stop, and say what is known.
+                    self._poller.untrack(active.id)
+                    self._end_without_status(
+                        active, LegState.UNKNOWN,
+                        f"The call's progress can no longer be followed: {exc.user_message} "
+                        "The call itself may still be running; check your phone.")
                     return
                 self._emit("error", active, f"Could not get the call's progress: {exc.user_message} "
                                             "Still trying.")

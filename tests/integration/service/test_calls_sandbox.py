@@ -259,3 +259,20 @@ def test_ringcentral_browser_sign_in_then_a_call(sandbox_url: str, box: Box) -> 
 
     assert run(body).call.outcome is LegState.BUSY
     assert len(visits) == 1
+
+
+def test_demo_mode_signs_in_everywhere_and_can_call(sandbox_url: str) -> None:
+    async def body() -> tuple[list[str], str | None, LegState]:
+        service = await DialerService.open(demo_sandbox_url=sandbox_url, time_scale=0.2)
+        try:
+            views = await service.start_demo()
+            plan = service.calls.prepare(NUMBER.format("0004"), origin=Origin.WINDOW)
+            active = await service.calls.place(plan, confirmed=True)
+            await service.calls.wait_finished(active.id, timeout=20)
+            return sorted(v.provider_id for v in views), service.settings.own_number, active.call.outcome
+        finally:
+            await service.aclose()
+
+    providers, own, outcome = run(body)
+    assert providers == ["calledin", "ringcentral", "ringez", "ringostat"]
+    assert own is not None and outcome is LegState.FAILED

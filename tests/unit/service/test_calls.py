@@ -362,3 +362,22 @@ def test_reconcile_closes_rows_a_crash_left_open(history: HistoryStore) -> None:
     assert unknown is not None and unknown.finished and unknown.state == "unknown"
     assert unknown.error is not None and "may have been placed" in unknown.error
     assert history.unfinished() == []
+
+
+def test_a_lost_session_stops_following_and_says_so(history: HistoryStore) -> None:
+    from dialer.providers.base import SignInRequired
+
+    provider = FakeProvider()
+    provider.status_errors.append(SignInRequired("Sign in to Fake again."))
+    svc = service(history, provider)
+
+    async def go() -> tuple[LegState, str | None]:
+        active = await svc.place(plan(provider), confirmed=True)
+        await svc.wait_finished(active.id)
+        await svc.aclose()
+        return active.call.outcome, active.error
+
+    outcome, error = run(go)
+    assert outcome is LegState.UNKNOWN
+    assert error is not None and "Sign in to Fake again." in error and "check your phone" in error
+
