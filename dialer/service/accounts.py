@@ -51,7 +51,9 @@ class AccountService:
     """The accounts the user signed in with, and a live client for each."""
 
     def __init__(self, *, store: AccountStore, secrets: SecretStoreLike,
-                 extra_settings: Callable[[str], Mapping[str, str]] = lambda _pid: {}) -> None:
+                 extra_settings: Callable[[str], Mapping[str, str]] = lambda _pid: {},
+                 after_demo: Callable[[], None] | None = None) -> None:
+        self._after_demo = after_demo
         self._store = store
         self._secrets = secrets
         self._extra_settings = extra_settings
@@ -209,6 +211,8 @@ class AccountService:
             if creds is None:
                 continue
             views.append(await self.sign_in(provider_id, demo_credentials(provider_id, creds)))
+        if self._after_demo is not None:
+            self._after_demo()
         return views
 
     async def aclose(self) -> None:

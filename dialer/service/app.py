@@ -44,7 +44,7 @@ class DialerService:
         self._listener: CallbackListener | None = None
         self._callback_url: str | None = None
         self.accounts = AccountService(store=AccountStore(db), secrets=secrets,
-                                       extra_settings=self._extra_settings)
+                                       extra_settings=self._extra_settings, after_demo=self._after_demo)
         self.contacts = ContactService(ContactStore(db), self.settings)
         self.history = HistoryService(HistoryStore(db), self.accounts)
         planner = Planner(settings=self.settings, accounts=self.accounts.list,
@@ -103,10 +103,11 @@ class DialerService:
         """Demo mode: sign in to every sandbox provider and give the user a demo phone number if unset."""
         if not self.demo_sandbox_url:
             raise AccountError("Demo accounts exist only in demo mode (dialer --demo).")
-        views = await self.accounts.sign_in_demo(self.demo_sandbox_url)
-        if self.settings.own_number is None:
+        return await self.accounts.sign_in_demo(self.demo_sandbox_url)
+
+    def _after_demo(self) -> None:
+        if self.settings.own_number is None:  # bridge calls need one; the sandbox's phones all answer
             self.settings.own_number = DEMO_OWN_NUMBER
-        return views
 
     @property
     def callback_url(self) -> str | None:
