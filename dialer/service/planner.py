@@ -7,7 +7,7 @@ number is refused with its own explanation before any "not a valid number" messa
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dialer.core import billing, numbers, safety, teluri
 from dialer.core.calls import CallMode, Origin
@@ -97,10 +97,17 @@ class Planner:
         table = RATE_TABLES.get(caps.provider_id)
         rate = billing.rate_for(e164, table) if table is not None and caps.rates else None
         estimate = billing.estimate_cost(limit, rate) if rate is not None and limit else None
+        balance = self._balance_of(account.id)
+        if rate is not None and balance is not None and billing.covers(
+                balance.minutes, balance.amount, rate, minutes=1) is False:
+            where = f" at {caps.wallet_url}" if caps.wallet_url else ""
+            verdict = replace(verdict, needs_confirmation=True, warnings=(
+                *verdict.warnings,
+                f"Your {caps.display_name} balance does not cover one minute of this call; top up{where} first."))
         return CallPlan(
             destination=e164, info=info, account=account, mode=chosen_mode, origin=origin,
             own_number=own_e164, postdial=post, verdict=verdict, caller_id=None, max_minutes=limit,
-            rate=rate, estimate_max=estimate, balance=self._balance_of(account.id),
+            rate=rate, estimate_max=estimate, balance=balance,
             rings_first=_rings_first(chosen_mode, own_e164, info.international),
             display_name=self._contact_name(e164),
         )

@@ -124,3 +124,11 @@ def test_confirm_all_asks_even_from_the_window(settings: Settings) -> None:
     settings.own_number = "+14155559876"
     settings.confirm_all = True
     assert planner(settings).prepare("+12015550123", origin=Origin.WINDOW).needs_confirmation
+
+
+def test_an_empty_balance_is_a_warning_with_the_wallet(settings: Settings) -> None:
+    settings.own_number = "+14155559876"
+    broke = Planner(settings=settings, accounts=views, balance_of=lambda _id: Balance(minutes=0))
+    plan = broke.prepare("+12015550123", origin=Origin.WINDOW, account_id=1)
+    assert plan.needs_confirmation
+    assert any("ringez.com/wallet" in w for w in plan.warnings)
