@@ -36,6 +36,7 @@ DEMO_CONTACTS = (
     ("Marie Curie", "+33142685300"),
     ("Margaret Hamilton", "+16175550111"),
 )
+DEMO_OWN_NUMBER = "+12025550100"
 OUTBOX_POLL_MS = 1000
 
 
@@ -115,6 +116,7 @@ class AppController(QtCore.QObject):
         self.outbox_timer: QtCore.QTimer | None = None
         self._seen_outbox: set[str] = set()
         self._switching = False
+        self._watching_focus = False
         window.closing.connect(self.quit_requested.set)
         window.demoRequested.connect(self._on_demo_requested)
 
@@ -158,7 +160,9 @@ class AppController(QtCore.QObject):
         self.window.set_demo(self.demo)
         self.window.attach(self.service, self.bridge)
         await self.window.reload_accounts()
-        self.app.focusChanged.connect(self._on_focus_changed)
+        if not self._watching_focus:
+            self.app.focusChanged.connect(self._on_focus_changed)
+            self._watching_focus = True
         if self.single_instance:
             self._listen()
         if self.uri:
@@ -183,6 +187,8 @@ class AppController(QtCore.QObject):
         accounts = list(await maybe_await(service.accounts.list()))
         if not any(getattr(a, "signed_in", False) for a in accounts):
             await maybe_await(service.accounts.sign_in_demo(self.sandbox_url))
+        if not service.settings.own_number:  # the sandbox "rings" this pretend phone of yours first
+            service.settings.own_number = DEMO_OWN_NUMBER
         seed = getattr(service, "seed_demo", None)
         if callable(seed):
             await maybe_await(seed())
@@ -232,8 +238,23 @@ class AppController(QtCore.QObject):
 
     # ------------------------------------------------------------------------- demo: try it, OTP
     def _on_demo_requested(self) -> None:
-        if self.bridge is not None and not self._switching:
-            self.bridge.spawn(self.switch_to_demo(), title="Demo")
+        if self.service is None or self._switching:
+            return
+        import asyncio
+
+        task = asyncio.ensure_future(self.switch_to_demo())  # not on the bridge: it closes the bridge
+
+        def done(t: asyncio.Task[None]) -> None:
+            if not t.cancelled() and t.exception() is not None:
+                from dialer.ui import errors
+
+                exc = t.exception()
+                assert exc is not None
+                log.error("switching to the demo failed", exc_info=exc)
+                errors.show_error("The demo could not start", errors.user_message(exc), self.window)
+
+        task.add_done_callback(done)
+        self._demo_task = task
 
     async def switch_to_demo(self) -> None:
         """"Try the demo" on first run: reopen with the sandbox and the separate demo data."""
@@ -296,6 +317,9 @@ class AppController(QtCore.QObject):
         """Close in order: widgets' tasks, the service (HTTP clients), the sandbox; then the window."""
         if self.outbox_timer is not None:
             self.outbox_timer.stop()
+        if self._watching_focus:
+            self.app.focusChanged.disconnect(self._on_focus_changed)
+            self._watching_focus = False
         if self.ipc is not None:
             self.ipc.close()
         if self.bridge is not None:

@@ -88,7 +88,8 @@ class ServiceBridge(QtCore.QObject):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        pending = [t for t in self._tasks if not t.done()]
+        current = asyncio.current_task()
+        pending = [t for t in self._tasks if not t.done() and t is not current]
         for task in pending:
             task.cancel()
         if pending:

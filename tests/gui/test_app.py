@@ -1,0 +1,83 @@
+"""Start-up and shut-down of the whole app: demo mode, a tel: link at start, first run, the fast path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from dialer.qt import QtCore
+from dialer.ui.app import DEMO_CONTACTS, AppController
+from dialer.ui.main_window import MainWindow
+from tests.gui.conftest import run, sandbox_calls
+
+
+def controller_for(qtbot: Any, qapp: Any, home: Path, *, demo: bool, uri: str | None = None,
+                   sandbox_url: str | None = None) -> AppController:
+    window = MainWindow(demo=demo)
+    qtbot.addWidget(window)
+    window.show()
+    return AppController(qapp, window, demo=demo, uri=uri, sandbox_url=sandbox_url, home=home,
+                         single_instance=False)
+
+
+def test_demo_start_with_a_tel_link_asks_before_calling(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
+                                                        sandbox_url: str) -> None:
+    ctl = controller_for(qtbot, qapp, dialer_home / "demo", demo=True, uri="tel:+1-202-555-0143",
+                         sandbox_url=sandbox_url)
+    win = ctl.window
+    try:
+        run(qtbot, ctl.load())
+        assert win.demo_badge.isVisibleTo(win)
+        assert "Dialer" in win.windowTitle()
+        providers = {a.provider_id for a in win.dial_page.accounts._accounts}
+        assert providers == {"ringez", "ringcentral", "calledin", "ringostat"}
+        assert ctl.service.contacts.count() == len(DEMO_CONTACTS)
+        assert ctl.service.history.count() > 0
+        qtbot.waitUntil(lambda: win.confirm_dialog is not None and win.confirm_dialog.isVisible(), timeout=10_000)
+        assert "202-555-0143" in win.dial_page.number.text()
+        qtbot.wait(200)
+        assert sandbox_calls(sandbox_url) == []  # a link never calls by itself
+        win.confirm_dialog.reject()
+        qtbot.waitUntil(lambda: win.confirm_dialog is None, timeout=5_000)
+        assert sandbox_calls(sandbox_url) == []
+    finally:
+        win.close()  # asks the controller to quit: the service closes first, then the window
+        assert ctl.quit_requested.is_set()
+        run(qtbot, ctl.shutdown())
+    assert not win.isVisible()
+
+
+def test_first_run_offers_the_demo_and_sign_in(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
+                                               sandbox_url: str) -> None:
+    ctl = controller_for(qtbot, qapp, dialer_home, demo=False)
+    win = ctl.window
+    try:
+        run(qtbot, ctl.load())
+        welcome = win.dial_page.welcome
+        assert welcome.isVisible()
+        assert not win.dial_page.call.isEnabled()
+        assert not win.demo_badge.isVisibleTo(win)
+        qtbot.mouseClick(welcome.demo, QtCore.Qt.MouseButton.LeftButton)  # uses DIALER_SANDBOX_URL
+        qtbot.waitUntil(lambda: win.demo and len(win.dial_page.accounts._accounts) == 4, timeout=20_000)
+        assert not welcome.isVisible()
+        assert win.dial_page.call.isEnabled()
+        assert win.demo_badge.isVisibleTo(win)
+    finally:
+        run(qtbot, ctl.shutdown())
+
+
+def test_window_paints_before_the_heavy_imports(tmp_path: Path) -> None:
+    """The real start-up path: paint first; asyncio, qasync, SQLite and httpx come after."""
+    env = {**os.environ, "DIALER_EXIT_AFTER_PAINT": "1", "QT_QPA_PLATFORM": "offscreen",
+           "DIALER_HOME": str(tmp_path)}
+    code = ("import sys, runpy; sys.argv=['dialer']; "
+            "from dialer.cli.main import main; rc = main([]); "
+            "heavy = [m for m in ('httpx', 'keyring', 'sqlite3', 'phonenumbers', 'qasync', 'dialer.service') "
+            "if m in sys.modules]; print('heavy:', heavy); sys.exit(rc)")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "first paint after" in result.stdout
+    assert "heavy: []" in result.stdout
