@@ -51,7 +51,7 @@ class DialerService:
                           balance_of=self.accounts.last_balance, contact_name=self.contacts.name_for)
         self.calls = CallService(history=self.history.store, providers=self.accounts, planner=planner,
                                  callbacks_enabled=lambda: self._callback_url is not None,
-                                 time_scale=time_scale)
+                                 time_scale=time_scale, account_view=self.accounts.get)
 
     def _extra_settings(self, provider_id: str) -> dict[str, str]:
         if provider_id == "calledin" and self._callback_url is not None:

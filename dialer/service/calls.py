@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from dialer.core import billing
+from dialer.core import billing, numbers
 from dialer.core.calls import Call, CallMode, LegRole, LegState, Origin
+from dialer.core.safety import DialVerdict
 from dialer.providers.base import (
     Balance,
     CallStatus,
@@ -37,10 +38,10 @@ from dialer.providers.base import (
     StartCall,
 )
 from dialer.service import postdial as postdial_mod
-from dialer.service.active import ActiveCall, CallPlan
+from dialer.service.active import AccountView, ActiveCall, CallPlan
 from dialer.service.errors import DialError
 from dialer.service.events import CallEvent, EventHub, EventKind, Subscriber
-from dialer.service.planner import Planner
+from dialer.service.planner import RATE_TABLES, Planner
 from dialer.service.poller import CallPoller
 from dialer.store.history import HistoryRow, HistoryStore
 
@@ -102,8 +103,10 @@ class CallService:
                  poll_interval: Callable[[Provider], float | None] = default_poll_interval,
                  time_scale: float = 1.0,
                  callbacks_enabled: Callable[[], bool] = lambda: False,
-                 planner: Planner | None = None) -> None:
+                 planner: Planner | None = None,
+                 account_view: Callable[[int], AccountView] | None = None) -> None:
         self._planner = planner
+        self._account_view = account_view
         self._history = history
         self._providers = providers
         self._poller = poller if poller is not None else CallPoller()
@@ -483,33 +486,40 @@ class CallService:
     # ---------------------------------------------------------------------------------- reconcile
 
     async def reconcile_unfinished(self) -> int:
-        """Close the rows a previous run left open; returns how many were closed."""
+        """Settle the rows a previous run left open (call once at start-up); returns how many were closed.
+
+        Each row's call is asked of its provider: a call that has ended is finished with its outcome; a
+        call still running is followed again like a new one (events, history); anything that cannot be
+        checked is marked unknown with the reason.
+        """
         closed = 0
         for row in self._history.unfinished():
             if row.id is None or row.id in self._active:
                 continue
-            reason = await self._reconcile_row(row)
+            reason, resumed = await self._reconcile_row(row)
+            if resumed:
+                continue
             if reason is not None:
                 self._history.update(row.id, state=LegState.UNKNOWN.value, error=reason, finished=True,
                                      ended_at=row.ended_at or _now())
             closed += 1
         return closed
 
-    async def _reconcile_row(self, row: HistoryRow) -> str | None:
-        """Finish ``row`` from the provider; returns the reason when it can only be marked unknown."""
+    async def _reconcile_row(self, row: HistoryRow) -> tuple[str | None, bool]:
+        """Finish or resume ``row``: (reason it can only be marked unknown, whether it is followed again)."""
         assert row.id is not None
         if row.provider_call_id is None:
             return ("The app stopped while the call request was on its way, so the call may have been "
-                    "placed. Check your phone or the provider's call log.")
+                    "placed. Check your phone or the provider's call log."), False
         if row.account_id is None:
-            return "The account of this call was removed, so its outcome cannot be checked."
+            return "The account of this call was removed, so its outcome cannot be checked.", False
         try:
             provider = self._providers.client(row.account_id)
             status = await provider.call_status(row.provider_call_id)
         except NotSupported:
-            return "This provider does not report call progress, so the outcome is not known."
+            return "This provider does not report call progress, so the outcome is not known.", False
         except (ProviderError, DialError) as exc:
-            return f"The outcome could not be checked after a restart: {exc}"
+            return f"The outcome could not be checked after a restart: {exc}", False
         call = Call.new(row.destination, CallMode(row.mode))
         for leg in call.legs:
             leg.advance(LegState(row.legs.get(leg.role.value, LegState.QUEUED.value)))
@@ -518,11 +528,41 @@ class CallService:
             if found is not None:
                 found.advance(state)
         if not _is_over(call):
-            return "The call was still in progress when the app restarted; its final outcome is not known."
+            if self._resume(row, call, provider):
+                return None, True
+            return ("The call was still in progress when the app restarted; its final outcome is not "
+                    "known."), False
         self._history.update(row.id, state=call.outcome.value, legs=_legs(call), finished=True,
                              duration_s=status.duration_s, cost=status.cost, currency=status.currency,
                              ended_at=row.ended_at or _now())
-        return None
+        return None, False
+
+    def _resume(self, row: HistoryRow, call: Call, provider: Provider) -> bool:
+        """Follow a call from a previous run again; False when there is not enough to rebuild it."""
+        if self._account_view is None or row.id is None or row.account_id is None:
+            return False
+        try:
+            account = self._account_view(row.account_id)
+            info = numbers.describe(row.destination)
+            origin = Origin(row.origin)
+        except (ValueError, DialError):
+            return False
+        table = RATE_TABLES.get(account.provider_id)
+        plan = CallPlan(destination=row.destination, info=info, account=account, mode=call.mode,
+                        origin=origin, own_number=None, postdial="", verdict=DialVerdict(),
+                        rate=billing.rate_for(row.destination, table) if table is not None else None,
+                        display_name=row.display_name)
+        active = ActiveCall(id=row.id, plan=plan, call=call, started_at=row.started_at,
+                            provider_call_id=row.provider_call_id, answered_at=row.answered_at)
+        if row.answered_at is not None:
+            active._answered_mono = time.monotonic() - max((_now() - row.answered_at).total_seconds(), 0.0)
+        self._active[row.id] = active
+        self._clients[row.id] = provider
+        self._done[row.id] = asyncio.Event()
+        self._history.update(row.id, state=call.outcome.value, legs=_legs(call))
+        self._emit("started", active, f"Following the call to {info.international} again after a restart.")
+        self._follow(active, provider)
+        return True
 
     # -------------------------------------------------------------------------------------- close
 

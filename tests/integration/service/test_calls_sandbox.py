@@ -276,3 +276,34 @@ def test_demo_mode_signs_in_everywhere_and_can_call(sandbox_url: str) -> None:
     providers, own, outcome = run(body)
     assert providers == ["calledin", "ringcentral", "ringez", "ringostat"]
     assert own is not None and outcome is LegState.FAILED
+
+
+def test_reconcile_follows_a_call_that_is_still_running(sandbox_url: str, box: Box) -> None:
+    async def first_run() -> int:
+        service, account_id = await _service_for("ringez", sandbox_url)
+        active = await _call(service, account_id, NUMBER.format("0100"))  # runs until hung up
+        while active.leg_state(LegRole.DESTINATION) is not LegState.ANSWERED:
+            await asyncio.sleep(0.05)
+        await service.aclose()  # the app "crashes" mid-call
+        return active.id
+
+    row_id = run(first_run)
+
+    async def second_run() -> tuple[int, list[str], ActiveCall]:
+        service = await open_service(sandbox_url)
+        kinds: list[str] = []
+        service.calls.subscribe(lambda e: kinds.append(e.kind))
+        try:
+            closed = await service.calls.reconcile_unfinished()
+            [active] = service.calls.active()
+            assert active.id == row_id and active.answered_at is not None
+            await service.calls.hang_up(active.id)
+            await service.calls.wait_finished(active.id, timeout=10)
+            return closed, kinds, active
+        finally:
+            await service.aclose()
+
+    closed, kinds, active = run(second_run)
+    assert closed == 0 and kinds[0] == "started" and "finished" in kinds
+    assert active.call.outcome in (LegState.COMPLETED, LegState.CANCELED)
+    assert box.calls("ringez")[0]["ended"]
