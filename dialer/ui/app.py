@@ -116,7 +116,7 @@ class AppController(QtCore.QObject):
         self.outbox_timer: QtCore.QTimer | None = None
         self._seen_outbox: set[str] = set()
         self._switching = False
-        self._watching_focus = False
+        self._watching_dialogs = False
         window.closing.connect(self.quit_requested.set)
         window.demoRequested.connect(self._on_demo_requested)
 
@@ -160,9 +160,9 @@ class AppController(QtCore.QObject):
         self.window.set_demo(self.demo)
         self.window.attach(self.service, self.bridge)
         await self.window.reload_accounts()
-        if not self._watching_focus:
-            self.app.focusChanged.connect(self._on_focus_changed)
-            self._watching_focus = True
+        if not self._watching_dialogs:
+            self.window.dialogsChanged.connect(self._on_dialogs_changed)
+            self._watching_dialogs = True
         if self.single_instance:
             self._listen()
         if self.uri:
@@ -271,11 +271,14 @@ class AppController(QtCore.QObject):
         finally:
             self._switching = False
 
-    def _on_focus_changed(self, _old: object, _new: object) -> None:
+    def _sign_in_open(self) -> bool:
+        return any(type(d).__name__ == "SignInDialog" for d in self.window.dialogs)
+
+    def _on_dialogs_changed(self) -> None:
         """Watch the demo outbox only while a sign-in dialog is open (it may be waiting for a code)."""
         if not self.demo or self.sandbox_url is None:
             return
-        waiting = any(type(d).__name__ == "SignInDialog" and d.isVisible() for d in self.window.dialogs)
+        waiting = self._sign_in_open()
         if waiting and self.outbox_timer is None:
             self.outbox_timer = QtCore.QTimer(self)
             self.outbox_timer.setInterval(OUTBOX_POLL_MS)
@@ -287,11 +290,8 @@ class AppController(QtCore.QObject):
             self.outbox_timer = None
 
     def _poll_outbox(self) -> None:
-        if self.bridge is not None:
+        if self.bridge is not None and self._sign_in_open():
             self.bridge.spawn(self._read_outbox(), title="Demo mail")
-        waiting = any(type(d).__name__ == "SignInDialog" and d.isVisible() for d in self.window.dialogs)
-        if not waiting and self.outbox_timer is not None:
-            self.outbox_timer.stop()
 
     async def _read_outbox(self) -> None:
         import httpx
@@ -299,12 +299,11 @@ class AppController(QtCore.QObject):
         async with httpx.AsyncClient(timeout=2.0) as client:
             response = await client.get(f"{self.sandbox_url}/_sandbox/outbox")
         for message in response.json().get("messages", []):
-            text = str(message.get("text") or message.get("body") or message)
-            key = str(message.get("id", text))
+            key = f"{message.get('to')}|{message.get('code')}|{message.get('sent_at')}"
             if key in self._seen_outbox:
                 continue
             self._seen_outbox.add(key)
-            self.notify("Demo e-mail", text)
+            self.notify("Demo e-mail", f"your sign-in code for {message.get('to')} is {message.get('code')}")
 
     def notify(self, title: str, text: str) -> None:
         """A visible, non-blocking notification (the status bar, plus a tooltip-style balloon)."""
@@ -317,9 +316,9 @@ class AppController(QtCore.QObject):
         """Close in order: widgets' tasks, the service (HTTP clients), the sandbox; then the window."""
         if self.outbox_timer is not None:
             self.outbox_timer.stop()
-        if self._watching_focus:
-            self.app.focusChanged.disconnect(self._on_focus_changed)
-            self._watching_focus = False
+        if self._watching_dialogs:
+            self.window.dialogsChanged.disconnect(self._on_dialogs_changed)
+            self._watching_dialogs = False
         if self.ipc is not None:
             self.ipc.close()
         if self.bridge is not None:

@@ -148,6 +148,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     closing = QtCore.Signal()
     demoRequested = QtCore.Signal()
+    dialogsChanged = QtCore.Signal()  # a dialog of ours opened or closed (the demo watches for sign-in)
 
     def __init__(self, *, demo: bool = False) -> None:
         super().__init__()
@@ -765,9 +766,11 @@ class MainWindow(QtWidgets.QMainWindow):
             if on_finished is not None:
                 on_finished(result)
             dialog.deleteLater()
+            self.dialogsChanged.emit()
 
         dialog.finished.connect(finished)
         dialog.open()
+        self.dialogsChanged.emit()
         return dialog
 
     def open_sign_in(self, provider_id: str | None = None) -> None:

@@ -81,3 +81,21 @@ def test_window_paints_before_the_heavy_imports(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "first paint after" in result.stdout
     assert "heavy: []" in result.stdout
+
+
+def test_demo_sign_in_codes_show_up_while_the_sign_in_dialog_is_open(
+        qtbot: Any, qapp: Any, loop: Any, dialer_home: Path, sandbox_url: str) -> None:
+    ctl = controller_for(qtbot, qapp, dialer_home / "demo", demo=True, sandbox_url=sandbox_url)
+    win = ctl.window
+    try:
+        run(qtbot, ctl.load())
+        assert ctl.outbox_timer is None  # idle: nothing polls
+        win.open_sign_in()
+        qtbot.waitUntil(lambda: ctl.outbox_timer is not None, timeout=5_000)
+        run(qtbot, ctl.service.accounts.ringez_send_otp("demo@ringez.test"))
+        qtbot.waitUntil(lambda: "sign-in code" in win.status.currentMessage(), timeout=10_000)
+        for dialog in list(win.dialogs):
+            dialog.reject()
+        qtbot.waitUntil(lambda: ctl.outbox_timer is None, timeout=5_000)
+    finally:
+        run(qtbot, ctl.shutdown())
