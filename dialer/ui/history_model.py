@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from dialer.core import numbers
@@ -158,10 +158,33 @@ class HistoryModel(QtCore.QAbstractTableModel):
     # ------------------------------------------------------------------------------------------ paging
 
     def _read(self, cursor: _Cursor | None, offset: int, limit: int) -> list[HistoryRow]:
+        """``limit`` rows starting at ``cursor`` (keyset) when known, else at ``offset``."""
+        if cursor is None and offset > 0:
+            return list(self._history.page(offset, limit, self._filter))
         page_before: Callable[..., Sequence[HistoryRow]] | None = getattr(self._history, "page_before", None)
-        if page_before is not None and (cursor is not None or offset == 0):
+        if page_before is not None:
             return list(page_before(cursor, limit, self._filter))
-        return list(self._history.page(offset, limit, self._filter))
+        if cursor is None:
+            return list(self._history.page(0, limit, self._filter))
+        return self._read_older_than(cursor, limit)
+
+    def _read_older_than(self, cursor: _Cursor, limit: int) -> list[HistoryRow]:
+        """Keyset paging through the filter: the calls that sort after ``cursor``, from offset 0.
+
+        ``until`` = just after the cursor's time narrows the index range so the cost does not grow with
+        depth; calls at exactly the cursor's time are then filtered by id (the order's tie-breaker).
+        """
+        base = self._filter or HistoryFilter()
+        bound = cursor.started_at + timedelta(microseconds=1)
+        flt = replace(base, until=bound if base.until is None or bound < base.until else base.until)
+        cursor_id = cursor.id or 0
+        want = limit + 16
+        while True:
+            rows = list(self._history.page(0, want, flt))
+            after = [r for r in rows if r.started_at < cursor.started_at or (r.id or 0) < cursor_id]
+            if len(after) >= limit or len(rows) < want:
+                return after[:limit]
+            want *= 4  # many calls share the cursor's exact time: read further
 
     def _store(self, index: int, rows: Sequence[HistoryRow]) -> _Page:
         page = _Page(list(rows))
