@@ -104,8 +104,10 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def start_in_thread(*, host: str = "127.0.0.1", port: int = 0, speed: float = 1.0, public: bool = False,
-                    echo_otp: bool = False, access_token_ttl: int | None = None) -> SandboxServer:
-    """Start a sandbox in a daemon thread with its own event loop; returns once it is listening."""
+                    echo_otp: bool = True, access_token_ttl: int | None = None) -> SandboxServer:
+    """Start a sandbox in a daemon thread with its own event loop; returns once it is listening.
+
+    ``echo_otp`` prints each Ringez sign-in code on stdout (they are also in GET /_sandbox/outbox)."""
     app = create_app(speed=speed, public=public, echo_otp=echo_otp, access_token_ttl=access_token_ttl)
     return SandboxServer(app, _bind(host, port)).start()
 

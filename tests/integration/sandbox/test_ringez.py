@@ -230,3 +230,29 @@ def test_history_pagination(client: httpx.Client) -> None:
     rest = client.get(f"{API}/calls", headers=h, params={"limit": 2, "offset": 2}).json()
     assert [c["call_id"] for c in rest["calls"]] == ids[:1] and rest["pagination"]["has_more"] is False
     assert client.get(f"{API}/calls", headers=h, params={"limit": "x"}).status_code == 400
+
+
+def test_mode_must_be_bridge_or_direct(client: httpx.Client) -> None:
+    h = login(client)
+    r = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": "+12025550123", "mode": "conference"})
+    assert r.status_code == 400 and r.json()["code"] == "invalid_mode"
+
+
+def test_hanging_up_twice_is_harmless(client: httpx.Client) -> None:
+    h = login(client)
+    call_id = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": "+12025550123", "mode": "direct"}).json()["call_id"]
+    first = client.delete(f"{API}/calls/{call_id}", headers=h)
+    second = client.delete(f"{API}/calls/{call_id}", headers=h)
+    assert first.status_code == second.status_code == 200
+    assert first.json()["status"] == second.json()["status"] == "canceled"
+
+
+def test_another_users_call_is_not_visible(client: httpx.Client) -> None:
+    h = login(client)
+    call_id = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": "+12025550123", "mode": "direct"}).json()["call_id"]
+    client.post(f"{API}/auth/send-otp", json={"email": "other@x.test"})
+    code = client.get("/_sandbox/outbox").json()["messages"][-1]["code"]
+    other = {"X-Session-ID": client.post(f"{API}/auth/verify-otp", json={"email": "other@x.test", "otp": code}).json()["session_id"]}
+    assert client.get(f"{API}/calls/{call_id}", headers=other).status_code == 404
+    assert client.delete(f"{API}/calls/{call_id}", headers=other).status_code == 404
+    assert client.get(f"{API}/calls", headers=other).json()["pagination"]["total"] == 0
