@@ -270,9 +270,7 @@ def test_post_dial_keys_are_sent_only_after_the_destination_answers(history: His
     provider = FakeProvider(script=[
         (LegState.RINGING, LegState.QUEUED),
         (LegState.ANSWERED, LegState.RINGING),
-        (LegState.ANSWERED, LegState.ANSWERED),
-        (LegState.ANSWERED, LegState.ANSWERED),
-        (LegState.ANSWERED, LegState.ANSWERED),
+        *[(LegState.ANSWERED, LegState.ANSWERED)] * 100,  # ~1 s of talk: plenty for 2.5 ms of pauses
         (LegState.COMPLETED, LegState.COMPLETED),
     ])
     svc = service(history, provider, time_scale=0.0005, poll_interval=lambda _p: 20.0)  # polls 10 ms apart
