@@ -152,3 +152,34 @@ def test_premium_rate_needs_the_extra_step(qtbot: Any, window: Any, sandbox_url:
     wait_call_shown(qtbot, window)
     window.hang_up()
     qtbot.waitUntil(lambda: not window.call_live, timeout=20_000)
+
+
+def test_matching_contacts_appear_as_you_type_and_can_be_picked(qtbot: Any, window: Any,
+                                                                 gui_service: Any) -> None:
+    from dialer.store.contacts import Contact, ContactNumber
+
+    gui_service.contacts.add(Contact(id=None, name="Ada Lovelace",
+                                     numbers=[ContactNumber.parse("+442079460958", "work")]))
+    select_provider(window, "ringez")
+    suggestions = window.dial_page.suggestions
+    type_number(qtbot, window, "232")  # A-D-A on the keypad
+    qtbot.waitUntil(suggestions.isVisible, timeout=5_000)
+    assert suggestions.item(0).text().startswith("Ada Lovelace — +44 20 7946 0958")
+    type_number(qtbot, window, "ada")  # by name
+    qtbot.waitUntil(lambda: suggestions.isVisible() and suggestions.count() == 1, timeout=5_000)
+    qtbot.keyClick(window.dial_page.number, QtCore.Qt.Key.Key_Return)  # Enter picks it and calls
+    wait_call_shown(qtbot, window)
+    assert window.call_panel.title.text() == "Ada Lovelace"
+    window.hang_up()
+    qtbot.waitUntil(lambda: not window.call_live, timeout=20_000)
+
+
+def test_balance_is_refreshed_after_the_call(qtbot: Any, window: Any, sandbox_url: str) -> None:
+    select_provider(window, "ringez")
+    label = window.balance.label
+    qtbot.waitUntil(lambda: "60 minutes" in label.text(), timeout=10_000)
+    type_number(qtbot, window, "+12025550006")  # answered, then the far end hangs up after 30 s
+    qtbot.keyClick(window.dial_page.number, QtCore.Qt.Key.Key_Return)
+    wait_call_shown(qtbot, window)
+    qtbot.waitUntil(lambda: not window.call_panel.is_live, timeout=20_000)
+    qtbot.waitUntil(lambda: "59 minutes" in label.text(), timeout=10_000)
