@@ -380,6 +380,8 @@ class CallService:
                                                 "hang up on your phone.")
         if active.finished:
             return
+        if caps.hangup is HangupSupport.BEFORE_CONNECT and active.answered_at is not None:
+            raise DialError(caps.hangup_note or "Once connected, this call is ended from your phone.")
         if active.provider_call_id is None:
             raise DialError("The call request is still on its way; try again in a moment.")
         self.cancel_postdial(call_id, quiet=True)

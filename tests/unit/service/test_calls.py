@@ -379,3 +379,20 @@ def test_a_lost_session_stops_following_and_says_so(history: HistoryStore) -> No
     assert outcome is LegState.UNKNOWN
     assert error is not None and "Sign in to Fake again." in error and "check your phone" in error
 
+
+
+def test_a_connected_ringout_is_ended_from_the_phone(history: HistoryStore) -> None:
+    provider = FakeProvider(capabilities=caps("ringcentral", hangup=HangupSupport.BEFORE_CONNECT),
+                            script=[(LegState.ANSWERED, LegState.ANSWERED)])
+    svc = service(history, provider, poll_interval=lambda _p: 10.0)  # polls 10 ms apart
+
+    async def go() -> None:
+        active = await svc.place(plan(provider), confirmed=True)
+        while active.answered_at is None:
+            await asyncio.sleep(0.005)
+        with pytest.raises(DialError, match="End it from your phone"):
+            await svc.hang_up(active.id)
+        await svc.aclose()
+
+    run(go)
+    assert provider.hangups == []
