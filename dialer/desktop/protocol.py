@@ -21,7 +21,6 @@ asks the user to confirm).
 from __future__ import annotations
 
 import json
-from typing import Any
 
 PROTOCOL_VERSION = 1
 SUPPORTED_VERSIONS: tuple[int, ...] = (1,)
@@ -86,7 +85,7 @@ class Request:
 def encode_request(action: str, args: dict[str, str] | None = None, cwd: str | None = None) -> bytes:
     """One request line (UTF-8 JSON + newline). Validates it, so a client never sends what the server
     would refuse."""
-    message: dict[str, Any] = {"v": PROTOCOL_VERSION, "action": action, "args": dict(args or {})}
+    message: dict[str, object] = {"v": PROTOCOL_VERSION, "action": action, "args": dict(args or {})}
     if cwd is not None:
         message["cwd"] = cwd
     line = json.dumps(message, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
@@ -96,7 +95,7 @@ def encode_request(action: str, args: dict[str, str] | None = None, cwd: str | N
 
 def encode_reply(ok: bool, error: str | None = None) -> bytes:
     """One reply line."""
-    message: dict[str, Any] = {"ok": ok}
+    message: dict[str, object] = {"ok": ok}
     if not ok:
         message["error"] = error or "request refused"
     return json.dumps(message, ensure_ascii=True).encode("ascii") + b"\n"

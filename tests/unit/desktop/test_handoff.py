@@ -6,6 +6,8 @@ import json
 import os
 import socket
 import stat
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -163,3 +165,18 @@ def test_long_runtime_dir_falls_back_to_a_private_short_dir(monkeypatch: pytest.
     assert name.parent.stat().st_uid == os.getuid()
     assert handoff.server_name() == str(name)  # stable, so client and server meet
     name.parent.rmdir()
+
+
+def test_client_path_imports_only_the_standard_library() -> None:
+    # A link click pays for every import on this path: no Qt, HTTP, keyring or phone-number library.
+    code = (
+        "import sys\n"
+        "from dialer.cli import main\n"
+        "from dialer.desktop import handoff\n"
+        "assert handoff.forward(['tel:+12015550123']) is None\n"
+        "heavy = ('PySide6', 'shiboken6', 'httpx', 'keyring', 'phonenumbers', 'qasync', 'dialer.core',\n"
+        "         'dialer.ui', 'dialer.store', 'dialer.service', 'dataclasses', 'typing', 'asyncio')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
