@@ -561,6 +561,7 @@ class MainWindow(QtWidgets.QMainWindow):
         account = picker.current_account()
         self._placing = True
         page.call.setEnabled(False)
+        self.status.clearMessage()
         try:
             try:
                 plan = self.service.calls.prepare(
