@@ -16,6 +16,7 @@ Why it is shaped like this:
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -37,8 +38,15 @@ PROVIDER_NAMES = {
     "ringostat": "Ringostat",
 }
 
-HISTORY_ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the HistoryRow itself
-NUMBER_ROLE = Qt.ItemDataRole.UserRole + 2  # the number to call back (E.164)
+HISTORY_ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the HistoryRow itself
+NUMBER_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # the number to call back (E.164)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_ROLES = frozenset({_DISPLAY, _ACCESSIBLE, _TOOLTIP, HISTORY_ROW_ROLE, NUMBER_ROLE})
+_ALIGN_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_ALIGN_LEFT = int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value)
 
 
 class Column:
@@ -83,6 +91,7 @@ def format_time(when: datetime) -> str:
     return local.strftime("%Y-%m-%d %H:%M")
 
 
+@functools.lru_cache(maxsize=4096)  # a history repeats the same few numbers; formatting costs ~0.1 ms
 def format_number(e164: str) -> str:
     try:
         return numbers.format_international(e164)
@@ -257,21 +266,18 @@ class HistoryModel(QtCore.QAbstractTableModel):
 
     def data(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if index.column() in _RIGHT:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
-                        Qt.ItemDataRole.AccessibleTextRole, HISTORY_ROW_ROLE, NUMBER_ROLE):
+        # Called about a thousand times per paint: plain int comparisons, no enum arithmetic.
+        role = int(role)
+        if role == _ALIGN:
+            return _ALIGN_RIGHT if index.column() in _RIGHT else _ALIGN_LEFT
+        if role not in _ROLES or not index.isValid():
             return None
         item = self._rendered(index.row())
         if item is None:
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in (_DISPLAY, _ACCESSIBLE):
             return item.cells[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return item.tooltip or None
         if role == HISTORY_ROW_ROLE:
             return item.row
