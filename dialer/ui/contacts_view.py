@@ -333,8 +333,6 @@ class ContactsView(QtWidgets.QWidget):
         self.import_button.clicked.connect(self._choose_import_file)
         self.export_button.clicked.connect(self._choose_export_file)
         self._importProgress.connect(self._on_import_progress)
-        QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Find, self, self.focus_search)
-        QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Delete, self.table, self.delete_selected)
 
         self.model.reload()
         self._update_buttons()
@@ -345,11 +343,16 @@ class ContactsView(QtWidgets.QWidget):
                 and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
             self.call_selected()
             return True
+        if (watched is self.table and event.type() == QtCore.QEvent.Type.KeyPress
+                and isinstance(event, QtGui.QKeyEvent) and event.matches(QtGui.QKeySequence.StandardKey.Delete)):
+            self.delete_selected()  # only while the list has focus, never from another field
+            return True
         return super().eventFilter(watched, event)
 
     # ----------------------------------------------------------------------------------------- search
 
     def focus_search(self) -> None:
+        """Put the cursor in the search box (the shell's Ctrl+F; no shortcut here, to avoid ambiguity)."""
         self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search_edit.selectAll()
 

@@ -162,7 +162,6 @@ class HistoryView(QtWidgets.QWidget):
         self.call_back_button.clicked.connect(self.call_back)
         self.export_button.clicked.connect(self._choose_export_path)
         self.sync_button.clicked.connect(self._on_sync_clicked)
-        QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Find, self, self.focus_search)
 
         self.model.fetchMore()
         self._update_sync_button()
@@ -178,6 +177,7 @@ class HistoryView(QtWidgets.QWidget):
     # ---------------------------------------------------------------------------------------- filters
 
     def focus_search(self) -> None:
+        """Put the cursor in the search box (the shell's Ctrl+F; no shortcut here, to avoid ambiguity)."""
         self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search_edit.selectAll()
 

@@ -221,3 +221,35 @@ def test_export_vcard(service: DialerService, view: ContactsView, qtbot: Any, tm
     view.export_vcard(str(target))
     qtbot.waitUntil(lambda: "exported" in view.status_label.text())
     assert "Alice Archer" in target.read_text(encoding="utf-8")
+
+
+def test_delete_key_asks_only_when_the_list_has_focus(service: DialerService, view: ContactsView,
+                                                      qtbot: Any) -> None:
+    contact_id = add(service, "Alice Archer", "+442079460958")
+    view.reload()
+    view.select_contact(contact_id)
+    qtbot.keyClick(view.search_edit, Qt.Key.Key_Delete)
+    assert view.confirm_box is None  # Delete in the search box edits text, nothing else
+    qtbot.keyClick(view.table, Qt.Key.Key_Delete)
+    assert view.confirm_box is not None and view.confirm_box.isVisible()
+    view.confirm_box.reject()
+    assert service.contacts.get(contact_id) is not None
+
+
+def test_focus_search_and_accessible_names(service: DialerService, view: ContactsView, qtbot: Any) -> None:
+    view.activateWindow()
+    view.focus_search()
+    qtbot.waitUntil(view.search_edit.hasFocus)
+    controls = [*view.findChildren(QtWidgets.QAbstractButton), *view.findChildren(QtWidgets.QLineEdit),
+                *view.findChildren(QtWidgets.QAbstractItemView)]
+    internal = (QtWidgets.QLineEdit, QtWidgets.QAbstractScrollArea, QtWidgets.QHeaderView)
+    unnamed = [c for c in controls if not c.accessibleName() and not isinstance(c.parent(), internal)
+               and not isinstance(c, QtWidgets.QHeaderView)]
+    assert unnamed == []
+    editor = view.add_contact()
+    fields = [*editor.findChildren(QtWidgets.QAbstractButton), *editor.findChildren(QtWidgets.QLineEdit),
+              *editor.findChildren(QtWidgets.QPlainTextEdit)]
+    unnamed = [f for f in fields if not f.accessibleName()
+               and not isinstance(f.parent(), QtWidgets.QComboBox | QtWidgets.QDialogButtonBox)]
+    assert unnamed == []
+    editor.reject()

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 import qasync
@@ -24,6 +25,8 @@ from dialer.ui.history_model import HistoryModel
 from dialer.ui.history_view import HistoryView
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+DEMO_EMAIL = "demo@ringez.test"  # the sandbox's Ringez user
+DEMO_PASSWORD = "ringez-demo-password"
 
 
 @pytest.fixture
@@ -222,3 +225,30 @@ def test_sync_is_disabled_without_a_provider_history(service: DialerService, qtb
     qtbot.addWidget(view)
     assert not view.sync_button.isEnabled()
     assert "history" in view.sync_button.toolTip()
+
+
+def test_sync_from_provider_adds_calls_made_elsewhere(loop: asyncio.AbstractEventLoop, qtbot: Any,
+                                                      dialer_home: Path, sandbox_url: str) -> None:
+    # A call placed with the same Ringez account from another device (straight to the sandbox API).
+    api = f"{sandbox_url}/api/v1"
+    login = httpx.post(f"{api}/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}, timeout=5)
+    session = {"X-Session-ID": login.json()["session_id"]}
+    placed = httpx.post(f"{api}/calls/initiate", headers=session, timeout=5,
+                        json={"to_number": "+442079460958", "mode": "direct"})
+    assert placed.status_code == 200, placed.text
+
+    svc = run(qtbot, DialerService.open(home=dialer_home))
+    try:
+        run(qtbot, svc.accounts.sign_in("ringez", {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}))
+        view = HistoryView(svc)
+        qtbot.addWidget(view)
+        assert view.sync_button.isEnabled()  # Ringez keeps a call history
+        assert view.model.rowCount() == 0
+        qtbot.mouseClick(view.sync_button, Qt.MouseButton.LeftButton)  # one account: no menu
+        qtbot.waitUntil(lambda: "Added" in view.status_label.text() or "Could not" in view.status_label.text())
+        assert view.status_label.text() == "Added 1 call from the provider."
+        assert visible_numbers(view) == ["+442079460958"]
+        assert view.sync_button.isEnabled() and not view.busy.isVisible()
+    finally:
+        run(qtbot, svc.aclose())
+
