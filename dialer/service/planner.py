@@ -19,7 +19,6 @@ from dialer.service.errors import DialError
 from dialer.service.settings import Settings
 
 RATE_TABLES: dict[str, billing.RateTable] = {"ringez": billing.RINGEZ_RATES}
-_NO_NUMBER = "There is no phone number to call here"
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ def _split_uri(text: str) -> _Target:
         post = postdial_for(uri.extension, uri.postdial)
     except DtmfError as exc:
         raise DialError(f"The link's extension or key presses are not valid: {exc}") from exc
-    return _Target(uri.number, post)
+    return _Target(uri.dialable, post)
 
 
 class Planner:
@@ -65,7 +64,7 @@ class Planner:
             info = numbers.describe(e164)
         except numbers.InvalidNumber as exc:
             early = safety.check(None, number_text, origin)
-            if early.refused and not early.refused.startswith(_NO_NUMBER):
+            if early.refused and early.refused != safety.NO_NUMBER:
                 raise DialError(early.refused) from exc
             raise DialError(str(exc)) from exc
         verdict = safety.check(info, number_text, origin, always_confirm=self._settings.confirm_all)

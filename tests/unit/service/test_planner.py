@@ -132,3 +132,10 @@ def test_an_empty_balance_is_a_warning_with_the_wallet(settings: Settings) -> No
     plan = broke.prepare("+12015550123", origin=Origin.WINDOW, account_id=1)
     assert plan.needs_confirmation
     assert any("ringez.com/wallet" in w for w in plan.warnings)
+
+
+def test_a_local_tel_link_under_a_global_context_dials_the_full_number(settings: Settings) -> None:
+    settings.own_number = "+14155559876"
+    plan = planner(settings).prepare("tel:7946-0958;phone-context=+44-20", origin=Origin.TEL_LINK)
+    assert plan.destination == "+442079460958"
+    assert plan.needs_confirmation
