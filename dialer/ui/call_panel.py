@@ -322,6 +322,12 @@ class CallPanel(QtWidgets.QWidget):
         cost = self.active.cost_so_far()
         currency = getattr(self.active, "currency", None) or self.active.plan.currency
         rate = getattr(self.active.plan, "rate_per_minute", None)
+        if not self.active.finished and rate is not None:
+            # Live: the estimate from the rate (billed per started minute) beats a running total the
+            # provider may report only at the end (some report 0.00 until then).
+            started_minutes = -(-int(self.active.elapsed_s()) // 60) if self.active.elapsed_s() > 0 else 0
+            cost = rate * max(started_minutes, 1 if self.active.answered_at is not None else 0)
+            currency = self.active.plan.currency
         if self.active.answered_at is None and not self.active.finished:
             self.cost.setText(f"{money(rate, self.active.plan.currency)} per minute" if rate is not None else "")
         elif cost is None:

@@ -2,7 +2,7 @@
 
 The SVG files in ``resources/icons`` are drawn in black; :func:`icon` swaps the colour for the palette's
 text colour and renders the vector at whatever size and device-pixel ratio Qt asks for, so icons never
-blur. Icons are cached per (name, colour, size).
+blur. Icons are rendered lazily, per size and device-pixel ratio, and cached.
 """
 
 from __future__ import annotations
@@ -25,17 +25,62 @@ def _svg_text(name: str) -> str:
         return ""
 
 
-def _render(svg: bytes, size: int) -> QtGui.QPixmap:
+def _render(svg: bytes, width: int, height: int, scale: float = 1.0) -> QtGui.QPixmap:
     from PySide6.QtSvg import QSvgRenderer  # QtSvg only when the first icon is drawn
 
-    image = QtGui.QImage(size, size, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+    w, h = max(1, round(width * scale)), max(1, round(height * scale))
+    image = QtGui.QImage(w, h, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(QtCore.Qt.GlobalColor.transparent)
     renderer = QSvgRenderer(QtCore.QByteArray(svg))
     painter = QtGui.QPainter(image)
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
     renderer.render(painter)
     painter.end()
-    return QtGui.QPixmap.fromImage(image)
+    pixmap = QtGui.QPixmap.fromImage(image)
+    pixmap.setDevicePixelRatio(scale)
+    return pixmap
+
+
+class _SvgIconEngine(QtGui.QIconEngine):
+    """Renders the vector only at the sizes Qt actually asks for (nothing is drawn at start-up)."""
+
+    def __init__(self, svg: bytes) -> None:
+        super().__init__()
+        self._svg = svg
+        self._cache: dict[tuple[int, int, float, bool], QtGui.QPixmap] = {}
+
+    def _pixmap(self, size: QtCore.QSize, mode: QtGui.QIcon.Mode, scale: float) -> QtGui.QPixmap:
+        disabled = mode == QtGui.QIcon.Mode.Disabled
+        key = (size.width(), size.height(), scale, disabled)
+        pixmap = self._cache.get(key)
+        if pixmap is None:
+            pixmap = _render(self._svg, size.width(), size.height(), scale)
+            if disabled:
+                faded = QtGui.QPixmap(pixmap.size())
+                faded.setDevicePixelRatio(scale)
+                faded.fill(QtCore.Qt.GlobalColor.transparent)
+                painter = QtGui.QPainter(faded)
+                painter.setOpacity(0.4)
+                painter.drawPixmap(0, 0, pixmap)
+                painter.end()
+                pixmap = faded
+            self._cache[key] = pixmap
+        return pixmap
+
+    def pixmap(self, size: QtCore.QSize, mode: QtGui.QIcon.Mode, state: QtGui.QIcon.State) -> QtGui.QPixmap:
+        return self._pixmap(size, mode, 1.0)
+
+    def scaledPixmap(self, size: QtCore.QSize, mode: QtGui.QIcon.Mode, state: QtGui.QIcon.State,
+                     scale: float) -> QtGui.QPixmap:
+        return self._pixmap(size, mode, scale)
+
+    def paint(self, painter: QtGui.QPainter, rect: QtCore.QRect, mode: QtGui.QIcon.Mode,
+              state: QtGui.QIcon.State) -> None:
+        scale = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+        painter.drawPixmap(rect, self._pixmap(rect.size(), mode, scale))
+
+    def clone(self) -> QtGui.QIconEngine:
+        return _SvgIconEngine(self._svg)
 
 
 def default_color() -> QtGui.QColor:
@@ -52,10 +97,7 @@ def icon(name: str, color: str | QtGui.QColor | None = None) -> QtGui.QIcon:
         return QtGui.QIcon()
     qcolor = QtGui.QColor(color) if color is not None else default_color()
     svg = text.replace("#000000", qcolor.name()).encode()
-    result = QtGui.QIcon()
-    for size in (16, 20, 24, 32, 48, 64):
-        result.addPixmap(_render(svg, size))
-    return result
+    return QtGui.QIcon(_SvgIconEngine(svg))
 
 
 def app_icon() -> QtGui.QIcon:

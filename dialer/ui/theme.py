@@ -42,6 +42,7 @@ class ThemeState(QtCore.QObject):
         super().__init__()
         self.mode = "system"
         self.is_dark = False
+        self.styled = False
 
 
 _state: ThemeState | None = None
@@ -133,8 +134,9 @@ def apply(app: QtWidgets.QApplication, mode: str = "system") -> bool:
     st = state()
     st.mode = mode if mode in MODES else "system"
     dark = system_is_dark() if st.mode == "system" else st.mode == "dark"
-    if app.style().objectName().lower() != "fusion":
+    if not st.styled:  # set once, without building the platform's default style first
         app.setStyle("Fusion")
+        st.styled = True
     app.setPalette(dark_palette() if dark else light_palette())
     app.setStyleSheet(_stylesheet(DARK if dark else LIGHT))
     was_dark = st.is_dark
