@@ -120,3 +120,18 @@ def test_every_control_has_an_accessible_name(service: DialerService, qtbot: Any
     unnamed = [c for c in controls if not c.accessibleName() and c.parent() is not None
                and not isinstance(c.parent(), QtWidgets.QComboBox | QtWidgets.QAbstractSpinBox)]
     assert unnamed == []
+
+
+def test_default_account_lists_signed_in_accounts(service: DialerService, qtbot: Any, sandbox_url: str) -> None:
+    account = run(qtbot, service.accounts.sign_in("ringez", {"email": "demo@ringez.test",
+                                                             "password": "ringez-demo-password"}))
+    dialog = SettingsDialog(service)
+    qtbot.addWidget(dialog)
+    index = dialog.account_combo.findData(account.id)
+    assert index > 0 and dialog.account_combo.itemText(index) == "Ringez: demo@ringez.test"
+    dialog.account_combo.setCurrentIndex(index)
+    dialog.accept()
+    assert service.settings.default_account_id == account.id
+    again = SettingsDialog(service)
+    qtbot.addWidget(again)
+    assert again.account_combo.currentData() == account.id

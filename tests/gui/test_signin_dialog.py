@@ -17,7 +17,7 @@ import pytest
 
 import qasync
 
-from dialer.qt import Qt
+from dialer.qt import Qt, QtWidgets
 from dialer.service.app import DialerService
 from dialer.ui import signin_dialogs
 from dialer.ui.signin_dialogs import SignInDialog
@@ -210,3 +210,13 @@ def test_ringcentral_browser_sign_in_completes_through_the_browser(service: Dial
         qtbot.mouseClick(dialog.browser_button, Qt.MouseButton.LeftButton)
     assert "/oauth/authorize" in opened[0]
     assert blocker.args[0].provider_id == "ringcentral"
+
+
+def test_every_page_names_its_controls(service: DialerService, qtbot: Any) -> None:
+    dialog = SignInDialog(service)
+    qtbot.addWidget(dialog)
+    controls = [*dialog.findChildren(QtWidgets.QAbstractButton), *dialog.findChildren(QtWidgets.QLineEdit),
+                *dialog.findChildren(QtWidgets.QAbstractItemView)]
+    internal = (QtWidgets.QLineEdit, QtWidgets.QAbstractScrollArea)
+    unnamed = [c for c in controls if not c.accessibleName() and not isinstance(c.parent(), internal)]
+    assert unnamed == []
