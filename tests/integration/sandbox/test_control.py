@@ -65,7 +65,7 @@ def test_start_in_thread_is_fast_and_stops() -> None:
         elapsed = time.monotonic() - start
         assert server.url.startswith("http://127.0.0.1:")
         assert httpx.get(f"{server.url}/_sandbox/scenarios").status_code == 200
-    assert elapsed < 1.0
+    assert elapsed < 2.0  # typically ~0.1 s; generous for a loaded CI machine
     try:
         httpx.get(f"{server.url}/_sandbox/scenarios", timeout=1)
         raise AssertionError("the server still answers after stop()")

@@ -148,6 +148,7 @@ def test_own_phone_that_never_answers(client: httpx.Client) -> None:
 
 
 def test_cancel_while_ringing(client: httpx.Client) -> None:
+    client.post("/_sandbox/config", json={"speed": 10}).raise_for_status()  # rings 3 s: time to cancel
     h = login(client)
     call_id = client.post(f"{API}/calls/initiate", headers=h,
                           json={"to_number": "+12025550002", "mode": "direct"}).json()["call_id"]
@@ -196,6 +197,7 @@ def test_insufficient_balance(client: httpx.Client) -> None:
 
 
 def test_dtmf(client: httpx.Client) -> None:
+    client.post("/_sandbox/config", json={"speed": 10}).raise_for_status()  # the 0002 line rings 3 s
     h = login(client)
     ringing = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": "+12025550002", "mode": "direct"}).json()["call_id"]
     early = client.post(f"{API}/calls/{ringing}/actions", headers=h, json={"action": "dtmf", "parameters": {"digits": "1"}})
