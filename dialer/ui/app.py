@@ -450,6 +450,42 @@ def run(*, demo: bool = False, uri: str | None = None, minimized: bool = False) 
     return run_loop(app, window, demo=demo, uri=uri)
 
 
+class _SignalWatcher(QtCore.QObject):
+    """Ctrl+C and SIGTERM quit in order (service first), even while Qt sleeps with no timer running.
+
+    Python runs signal handlers only when Python code runs; the wake-up fd makes the signal an event
+    Qt is already waiting on, so an idle app reacts at once without polling.
+    """
+
+    def __init__(self, on_signal: Any, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        import signal
+        import socket
+
+        self._read, self._write = socket.socketpair()
+        self._read.setblocking(False)
+        self._write.setblocking(False)
+        self._notifier = QtCore.QSocketNotifier(self._read.fileno(), QtCore.QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._drain)
+        self._previous_fd = signal.set_wakeup_fd(self._write.fileno())
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_args: on_signal())
+
+    def _drain(self, *_args: object) -> None:
+        import contextlib
+
+        with contextlib.suppress(OSError):
+            self._read.recv(64)
+
+    def close(self) -> None:
+        import signal
+
+        signal.set_wakeup_fd(self._previous_fd)
+        self._notifier.setEnabled(False)
+        self._read.close()
+        self._write.close()
+
+
 def run_loop(app: QtWidgets.QApplication, window: Any, *, demo: bool, uri: str | None) -> int:
     import asyncio
 
@@ -459,6 +495,7 @@ def run_loop(app: QtWidgets.QApplication, window: Any, *, demo: bool, uri: str |
 
     _configure_logging()
     controller = AppController(app, window, demo=demo, uri=uri)
+    watcher = _SignalWatcher(controller.quit_requested.set) if sys.platform != "win32" else None
 
     async def main() -> int:
         errors.install(asyncio.get_running_loop())
@@ -468,3 +505,6 @@ def run_loop(app: QtWidgets.QApplication, window: Any, *, demo: bool, uri: str |
         return int(qasync.run(main()))
     except KeyboardInterrupt:
         return 130
+    finally:
+        if watcher is not None:
+            watcher.close()
