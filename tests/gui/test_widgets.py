@@ -230,3 +230,23 @@ def test_keyboard_paths(qtbot: Any, window: Any) -> None:
     qtbot.keyClick(window, "l", QtCore.Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.currentIndex() == 0
     assert window.dial_page.number.hasFocus() or QtWidgets.QApplication.focusWidget() is window.dial_page.number
+
+
+def test_an_unexpected_error_is_shown_not_swallowed(qtbot: Any) -> None:
+    from dialer.ui import errors
+
+    try:
+        raise KeyError("lost")
+    except KeyError as exc:
+        errors._excepthook(type(exc), exc, exc.__traceback__)
+    box = next(w for w in QtWidgets.QApplication.topLevelWidgets()
+               if w.objectName() == "errorBox" and w.isVisible())
+    assert "KeyError" in box.text() and "send the log" in box.text()
+    box.close()
+
+
+def test_our_own_errors_are_shown_in_their_words() -> None:
+    from dialer.service.errors import DialError
+    from dialer.ui import errors
+
+    assert errors.user_message(DialError("Sign in to Ringez first.")) == "Sign in to Ringez first."
