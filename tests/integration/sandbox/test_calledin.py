@@ -120,7 +120,8 @@ def test_callback_after_an_answered_call(client: httpx.Client, receiver: Receive
     hit = receiver.hits[0]
     assert hit == {"_path": "/called", "caller_phone_number": "2025550123", "callee_phone_number": "2025550177",
                    "minutes": "2", "secret": "s3cret", "answered": "1", "reason": ""}
-    assert client.get("/_sandbox/calls").json()["calls"][0]["callback"]["status"] == 200
+    # the receiver logs the hit before it answers: wait for the sandbox to see the 200
+    wait_for(lambda: client.get("/_sandbox/calls").json()["calls"][0]["callback"]["status"] == 200)
 
 
 @pytest.mark.parametrize(("callee", "caller", "reason"), [
