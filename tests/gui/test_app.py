@@ -99,3 +99,36 @@ def test_demo_sign_in_codes_show_up_while_the_sign_in_dialog_is_open(
         qtbot.waitUntil(lambda: ctl.outbox_timer is None, timeout=5_000)
     finally:
         run(qtbot, ctl.shutdown())
+
+
+class _TimerCounter(QtCore.QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+        self.owners: list[str] = []
+
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Timer:
+            self.count += 1
+            self.owners.append(type(obj).__name__ + ":" + obj.objectName())
+        return False
+
+
+def test_an_idle_app_has_no_heartbeat(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
+                                      sandbox_url: str) -> None:
+    """Once started and idle, nothing wakes the app up periodically (laptops keep their battery)."""
+    ctl = controller_for(qtbot, qapp, dialer_home / "demo", demo=True, sandbox_url=sandbox_url)
+    try:
+        run(qtbot, ctl.load())
+        qtbot.wait(1000)  # let start-up work (balance, views) settle
+        ctl.window.dial_page.number.clearFocus()  # a focused text field blinks its caret (Qt's own timer)
+        counter = _TimerCounter()
+        qapp.installEventFilter(counter)
+        try:
+            qtbot.wait(1500)
+        finally:
+            qapp.removeEventFilter(counter)
+        # qtbot.wait itself runs one timer; anything periodic would fire again and again.
+        assert counter.count <= 1, counter.owners
+    finally:
+        run(qtbot, ctl.shutdown())
