@@ -381,6 +381,9 @@ class MainWindow(QtWidgets.QMainWindow):
         default_id = getattr(self.service.settings, "default_account_id", None)
         signed_in = [a for a in accounts if getattr(a, "signed_in", True)]
         self.dial_page.accounts.set_accounts(signed_in, default_id)
+        default_mode = getattr(self.service.settings, "default_mode", None)
+        if default_mode is not None:
+            self.dial_page.accounts.ring_first.setChecked(str(default_mode) == "bridge")
         self.dial_page.welcome.setVisible(not signed_in and not self.demo)
         self.dial_page.call.setEnabled(bool(signed_in))
         await self._refresh_balance()

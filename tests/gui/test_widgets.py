@@ -223,6 +223,11 @@ def test_every_control_in_the_window_has_an_accessible_name(qtbot: Any, window: 
 
 
 def test_keyboard_paths(qtbot: Any, window: Any) -> None:
+    assert QtWidgets.QApplication.focusWidget() in (window.dial_page.number, None)
+    qtbot.keyClick(window, "f", QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == 1
+    search = QtWidgets.QApplication.focusWidget()
+    assert isinstance(search, QtWidgets.QLineEdit) and window.tabs.currentWidget().isAncestorOf(search)
     qtbot.keyClick(window, "2", QtCore.Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.currentIndex() == 1
     qtbot.keyClick(window, "3", QtCore.Qt.KeyboardModifier.ControlModifier)
