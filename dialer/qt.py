@@ -55,3 +55,34 @@ def __getattr__(name: str) -> _Any:
         globals()["QtNetwork"] = QtNetwork
         return QtNetwork
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _guard_none_refcount() -> bool:
+    """Work around PySide6 6.12 dropping a reference to ``None`` on every call of a void Qt method.
+
+    On CPython before 3.12 ``None`` has an ordinary reference count (a few thousand), so after a few
+    thousand calls such as ``widget.update()`` or ``timer.stop()`` the interpreter aborts with "Fatal
+    Python error: none_dealloc". Measured here, not assumed: if one void call loses a reference, ``None``
+    gets a huge count, which is what CPython 3.12+ does itself (immortal ``None``). Returns whether the
+    guard was needed.
+    """
+    import sys
+
+    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+        return False
+    probe = QtCore.QObject()
+    before = sys.getrefcount(None)
+    for _ in range(8):
+        probe.setObjectName("probe")  # a void method
+    leaked = sys.getrefcount(None) < before
+    del probe
+    if leaked:
+        import ctypes
+
+        refcount = ctypes.c_ssize_t.from_address(id(None))  # ob_refcnt: the first field of every object
+        if refcount.value < 1 << 40:
+            refcount.value += 1 << 40
+    return leaked
+
+
+NONE_REFCOUNT_GUARDED = _guard_none_refcount()

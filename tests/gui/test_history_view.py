@@ -6,6 +6,9 @@ Runs the real DialerService on a temporary database; rows are seeded through the
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -251,4 +254,20 @@ def test_sync_from_provider_adds_calls_made_elsewhere(loop: asyncio.AbstractEven
         assert view.sync_button.isEnabled() and not view.busy.isVisible()
     finally:
         run(qtbot, svc.aclose())
+
+
+def test_many_qt_calls_do_not_abort_the_interpreter() -> None:
+    # PySide6 6.12 on CPython 3.11 loses a reference to None per void Qt call; scrolling a long history
+    # makes millions of them. dialer.qt guards against it; without the guard this child process aborts.
+    code = ("import dialer.qt as qt\n"
+            "from PySide6 import QtCore\n"
+            "timer = QtCore.QTimer()\n"
+            "for _ in range(50_000):\n"
+            "    timer.stop()\n"
+            "print('alive')\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "alive"
 
