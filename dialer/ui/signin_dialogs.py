@@ -574,5 +574,8 @@ class SignInDialog(QtWidgets.QDialog):
         self.accept()
 
     def done(self, result: int) -> None:
+        """Closing (Cancel, Esc, success) stops the countdown and any sign-in still waiting."""
         self._stop_countdown()
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
         super().done(result)

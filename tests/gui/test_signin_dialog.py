@@ -220,3 +220,20 @@ def test_every_page_names_its_controls(service: DialerService, qtbot: Any) -> No
     internal = (QtWidgets.QLineEdit, QtWidgets.QAbstractScrollArea)
     unnamed = [c for c in controls if not c.accessibleName() and not isinstance(c.parent(), internal)]
     assert unnamed == []
+
+
+def test_cancel_while_waiting_stops_the_sign_in(service: DialerService, qtbot: Any) -> None:
+    dialog = SignInDialog(service, "ringcentral")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.client_id_edit.setText("sandbox-rc-client-id")
+    opened: list[str] = []
+    dialog.open_browser = opened.append  # a browser the user never finishes in
+    qtbot.mouseClick(dialog.browser_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(opened))
+    task = dialog._task
+    assert task is not None and not task.done()
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(task.done)
+    assert task.cancelled() and not dialog.isVisible()
+    assert service.accounts.list() == []
