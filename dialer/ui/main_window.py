@@ -538,6 +538,10 @@ class MainWindow(QtWidgets.QMainWindow):
         from dialer.core.calls import Origin
 
         origin = origin or Origin.TEL_LINK
+        if self.region is not None:
+            from dialer.ui.number_field import extract_number
+
+            self.dial_page.number.set_number(extract_number(uri, self.region) or "")
         self.tabs.setCurrentIndex(TAB_DIAL)
         self.raise_()
         self.activateWindow()

@@ -29,8 +29,11 @@ OWN_NUMBER = "+14155550123"
 @pytest.fixture
 def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     event_loop = qasync.QEventLoop(qapp, already_running=True)
+    executor = qasync.QThreadExecutor(2)  # ours, so its threads end with the test (to_thread work)
+    event_loop.set_default_executor(executor)
     asyncio.set_event_loop(event_loop)
     yield event_loop
+    executor.shutdown(wait=True)
     asyncio.set_event_loop(None)  # never stop/close it: it is Qt's loop, and pytest-qt owns that
 
 

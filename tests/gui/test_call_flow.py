@@ -183,3 +183,22 @@ def test_balance_is_refreshed_after_the_call(qtbot: Any, window: Any, sandbox_ur
     wait_call_shown(qtbot, window)
     qtbot.waitUntil(lambda: not window.call_panel.is_live, timeout=20_000)
     qtbot.waitUntil(lambda: "59 minutes" in label.text(), timeout=10_000)
+
+
+def test_post_dial_digits_from_a_link_are_shown_and_can_be_cancelled(
+        qtbot: Any, window: Any, sandbox_url: str) -> None:
+    select_provider(window, "ringez")
+    window.open_uri("tel:+442079460958;postd=pp123")
+    qtbot.waitUntil(lambda: window.confirm_dialog is not None and window.confirm_dialog.isVisible(),
+                    timeout=10_000)
+    assert "123" in window.confirm_dialog.rows["postdial"].text()
+    qtbot.mouseClick(window.confirm_dialog.call_button, QtCore.Qt.MouseButton.LeftButton)
+    wait_call_shown(qtbot, window)
+    panel = window.call_panel
+    qtbot.waitUntil(lambda: panel.postdial.isVisible() and "123" in panel.postdial.text(), timeout=20_000)
+    qtbot.mouseClick(panel.cancel_postdial, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.postdial.isVisible(), timeout=10_000)
+    qtbot.wait(4500)  # longer than both pauses: nothing is sent after cancelling
+    assert sandbox_calls(sandbox_url)[0]["dtmf"] == []
+    window.hang_up()
+    qtbot.waitUntil(lambda: not window.call_live, timeout=20_000)
