@@ -29,9 +29,11 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import enum
+import functools
 import ipaddress
 import os
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -104,6 +106,16 @@ def origin_for(provider_id: str, environ: Mapping[str, str] | None = None) -> st
     return value.rstrip("/")
 
 
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context for every client of this process.
+
+    Building one loads the CA bundle (30-100 ms): done per client it would stall the event loop at every
+    sign-in, so it is built once (:meth:`dialer.service.DialerService.open` builds it in a thread).
+    """
+    return httpx.create_ssl_context(verify=True)
+
+
 def make_client(
     base_url: str,
     *,
@@ -117,7 +129,7 @@ def make_client(
         base_url=base_url,
         transport=transport,
         timeout=timeout,
-        verify=True,
+        verify=shared_ssl_context(),
         follow_redirects=False,
         headers={"User-Agent": "dialer/0.1", "Accept": "application/json"},
     )

@@ -7,6 +7,9 @@ Called.in callback listener).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import importlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,25 @@ log = logging.getLogger(__name__)
 
 CALLBACK_PORT_SETTING = "calledin_callback_port"
 DEMO_OWN_NUMBER = "+14155550100"  # a sandbox phone that answers (numbers ending 0005 never do)
+
+
+_FIRST_REQUEST_MODULES = ("anyio._backends._asyncio", "anyio._core._sockets", "anyio._core._tasks",
+                          "anyio.streams.tls", "anyio.streams.stapled", "anyio.streams.memory", "anyio.lowlevel",
+                          "httpcore._async.connection_pool")
+
+
+def _warm_up() -> None:
+    """Slow one-time work done in a thread so the event loop never waits on it: the provider modules
+    (httpx and friends) and the shared TLS context (loading the CA bundle)."""
+    from dialer.core import numbers
+    from dialer.providers import http, registry
+
+    numbers.describe("+12025550123")  # phonenumbers' metadata
+    registry.PROVIDERS  # noqa: B018 - imports the client modules
+    http.shared_ssl_context()
+    for name in _FIRST_REQUEST_MODULES:  # what httpx imports on its first connection (~30 ms)
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 class DialerService:
@@ -67,6 +89,7 @@ class DialerService:
         """
         if demo_sandbox_url:
             set_sandbox_env(demo_sandbox_url)
+        await asyncio.to_thread(_warm_up)
         path = None if home is None else home / "data" / "dialer.sqlite3"
         db = Database.open(path)
         warning: str | None = None

@@ -1,0 +1,1 @@
+"""The reliability suite: faults, crashes, hostile input, consent, secrets (``python -m tests.reliability``)."""
