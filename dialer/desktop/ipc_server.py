@@ -38,13 +38,32 @@ class ListenError(Error):
     """The server could not listen; the text says why and what to do."""
 
 
-class _Connection(QtCore.QObject):
-    """One client connection: collects one line (bounded), answers, closes."""
+def handle_line(line: bytes) -> tuple[bytes, requests.HandoffRequest | None]:
+    """Validate one request line: the reply to send, and the request when it is valid."""
+    try:
+        request = requests.decode(line)
+    except protocol.ProtocolError as exc:
+        log.warning("Hand-off request refused (%d bytes): %s", len(line), exc)
+        return protocol.encode_reply(False, str(exc)), None
+    except Exception:  # never let one message stop the server
+        log.exception("Hand-off request could not be read")
+        return protocol.encode_reply(False, "internal error while reading the request"), None
+    log.info("Hand-off request: %s", request.action)
+    return protocol.encode_reply(True), request
 
-    def __init__(self, socket: QtNetwork.QLocalSocket, server: IpcServer) -> None:
-        super().__init__(server)
+
+class _Connection(QtCore.QObject):
+    """One client connection: collects one line (bounded), answers, closes.
+
+    Holds no Python reference to the server (its parent): a child keeping its parent's wrapper alive
+    would let the parent be destroyed from inside the child's own destruction.
+    """
+
+    requestDecoded = Signal(object)  # HandoffRequest, emitted after the reply is written
+
+    def __init__(self, socket: QtNetwork.QLocalSocket, parent: QtCore.QObject) -> None:
+        super().__init__(parent)
         self._socket = socket
-        self._server = server
         self._buffer = bytearray()
         self._done = False
         socket.setParent(self)
@@ -69,7 +88,10 @@ class _Connection(QtCore.QObject):
             return
         line = bytes(self._buffer[: newline + 1])
         self._buffer.clear()
-        self._finish(self._server._handle_line(line))
+        reply, request = handle_line(line)
+        self._finish(reply)
+        if request is not None:
+            self.requestDecoded.emit(request)
 
     def _finish(self, reply: bytes) -> None:
         self._done = True
@@ -145,21 +167,9 @@ class IpcServer(QtCore.QObject):
         while self._server.hasPendingConnections():
             socket = self._server.nextPendingConnection()
             if socket is not None:
-                _Connection(socket, self)
-
-    def _handle_line(self, line: bytes) -> bytes:
-        """Validate one request line; emit it when valid. Returns the reply line."""
-        try:
-            request = requests.decode(line)
-        except protocol.ProtocolError as exc:
-            log.warning("Hand-off request refused (%d bytes): %s", len(line), exc)
-            return protocol.encode_reply(False, str(exc))
-        except Exception:  # never let one message stop the server
-            log.exception("Hand-off request could not be read")
-            return protocol.encode_reply(False, "internal error while reading the request")
-        log.info("Hand-off request: %s", request.action)
-        QtCore.QTimer.singleShot(0, lambda: self.requestReceived.emit(request))
-        return protocol.encode_reply(True)
+                connection = _Connection(socket, self)
+                # Queued: the app acts on the request after this connection has answered and returned.
+                connection.requestDecoded.connect(self.requestReceived, QtCore.Qt.ConnectionType.QueuedConnection)
 
 
 @contextlib.contextmanager
