@@ -259,8 +259,10 @@ class RegistryValue:
 
 
 def windows_command_line(command: Sequence[str]) -> str:
-    """The shell\\open\\command string: the quoted executable, then the link as one untrusted argument."""
-    quoted = " ".join(f'"{part}"' if (" " in part or not part) else part for part in command)
+    """The shell\\open\\command string: the executable (always quoted), then the link as one untrusted
+    argument."""
+    exe, *rest = command
+    quoted = " ".join([f'"{exe}"', *(f'"{part}"' if (" " in part or not part) else part for part in rest)])
     return f'{quoted} --untrusted-args "%1"'
 
 

@@ -129,4 +129,4 @@ def test_windows_registry_values() -> None:
 
 def test_windows_command_for_a_python_install() -> None:
     line = reg.windows_command_line([r"C:\Python311\pythonw.exe", "-m", "dialer"])
-    assert line == r'C:\Python311\pythonw.exe -m dialer --untrusted-args "%1"'
+    assert line == r'"C:\Python311\pythonw.exe" -m dialer --untrusted-args "%1"'
