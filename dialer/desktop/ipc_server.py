@@ -30,6 +30,11 @@ CONNECTION_TIMEOUT_MS = 5000
 """A client that has not sent its line by then is dropped (a stuck or hostile peer cannot pile up)."""
 
 
+CLAIM_REPLY_TIMEOUT_S = 10.0
+"""At start-up the other instance may itself be starting (window not shown, loop not running yet): wait
+longer for its answer than a link click does."""
+
+
 class Error(Exception):
     """Base of the hand-off server's errors."""
 
@@ -209,6 +214,7 @@ def claim_or_connect(
     args: dict[str, str] | None = None,
     *,
     attempts: int = 3,
+    timeout: float = CLAIM_REPLY_TIMEOUT_S,
 ) -> int | None:
     """Become the single instance, or hand ``action`` to the one already running.
 
@@ -221,7 +227,7 @@ def claim_or_connect(
     with _claim_lock():
         for _ in range(max(1, attempts)):
             try:
-                handoff.send(action, args)
+                handoff.send(action, args, timeout=timeout)
             except handoff.NotRunning:
                 pass
             except handoff.HandoffError as exc:

@@ -130,3 +130,24 @@ def test_windows_registry_values() -> None:
 def test_windows_command_for_a_python_install() -> None:
     line = reg.windows_command_line([r"C:\Python311\pythonw.exe", "-m", "dialer"])
     assert line == r'"C:\Python311\pythonw.exe" -m dialer --untrusted-args "%1"'
+
+
+def test_cli_register_and_unregister(xdg_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dialer.cli.main import main
+
+    assert main(["register-handler"]) == 0
+    desktop_file = xdg_home / "data" / "applications" / "dialer.desktop"
+    assert desktop_file.exists()
+    assert "--untrusted-args %u" in desktop_file.read_text()
+    assert str(desktop_file) in capsys.readouterr().out
+    assert main(["unregister-handler"]) == 0
+    assert not desktop_file.exists()
+
+
+def test_cli_reports_a_failure_with_the_cause(xdg_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dialer.cli.main import main
+
+    (xdg_home / "data").mkdir()
+    (xdg_home / "data" / "applications").write_text("a file where the folder should be")
+    assert main(["register-handler"]) == 1
+    assert "Could not write" in capsys.readouterr().err
