@@ -61,6 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code is not None:
             return code
 
+    # Past the fast path: a masked log file and crash reports (see dialer.logsetup).
+    from dialer import logsetup
+
+    logsetup.configure()
+    logsetup.install_crash_reporter()
+
     uri: str | None = None
     if args_list and _is_uri(args_list[0]):
         uri, args_list = args_list[0], args_list[1:]

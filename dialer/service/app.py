@@ -91,13 +91,13 @@ class DialerService:
             set_sandbox_env(demo_sandbox_url)
         await asyncio.to_thread(_warm_up)
         path = None if home is None else home / "data" / "dialer.sqlite3"
-        db = Database.open(path)
+        db = await asyncio.to_thread(Database.open, path)  # creating/migrating the schema takes a while
         warning: str | None = None
         if secrets is None:
             from dialer.secrets import SecretStore
 
             store = SecretStore()
-            warning = store.warning
+            warning = await asyncio.to_thread(lambda: store.warning)  # imports and probes keyring (~160 ms)
             secrets = store
         service = cls(db=db, secrets=secrets, secrets_warning=warning, demo_sandbox_url=demo_sandbox_url,
                       time_scale=time_scale)
