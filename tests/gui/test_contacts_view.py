@@ -253,3 +253,19 @@ def test_focus_search_and_accessible_names(service: DialerService, view: Contact
                and not isinstance(f.parent(), QtWidgets.QComboBox | QtWidgets.QDialogButtonBox)]
     assert unnamed == []
     editor.reject()
+
+
+def test_large_csv_import_reports_progress_in_steps(view: ContactsView, qtbot: Any, tmp_path: Path) -> None:
+    source = tmp_path / "many.csv"
+    source.write_text("Name,Phone\n" + "".join(f"Person {i:04d},+4420794{i:05d}\n" for i in range(2_000)),
+                      encoding="utf-8")
+    steps: list[tuple[int, int]] = []
+    view._importProgress.connect(lambda done, total: steps.append((done, total)))
+    view.import_file(str(source))
+    assert view.progress.isVisible()  # shown at once, busy until the first step arrives
+    qtbot.waitUntil(lambda: view.import_summary is not None, timeout=20_000)
+    assert view.import_summary is not None and view.import_summary.counts()["added"] == 2_000
+    assert steps[-1] == (2_000, 2_000)
+    assert 10 <= len(steps) <= 201  # a steady bar without a signal per contact
+    assert not view.progress.isVisible()
+    view.import_summary.accept()
