@@ -109,8 +109,17 @@ class _TimerCounter(QtCore.QObject):
 
     def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if event.type() == QtCore.QEvent.Type.Timer:
+            # qasync runs asyncio callbacks from one-shot Qt timers; an asyncio timeout that was
+            # cancelled long ago (a finished HTTP request's) still fires as a no-op: not a heartbeat.
+            callbacks = getattr(obj, "_SimpleTimer__callbacks", None)
+            if callbacks is not None:
+                handle = callbacks.get(event.timerId())  # type: ignore[union-attr]
+                if handle is None or handle.cancelled():
+                    return False
+                self.owners.append(repr(handle))
+            else:
+                self.owners.append(type(obj).__name__ + ":" + obj.objectName())
             self.count += 1
-            self.owners.append(type(obj).__name__ + ":" + obj.objectName())
         return False
 
 
