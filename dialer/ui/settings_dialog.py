@@ -84,6 +84,7 @@ class SettingsDialog(QtWidgets.QDialog):
         self.max_minutes_spin.setSuffix(" min")
         self.max_minutes_spin.setSpecialValueText("No limit")
         self.max_minutes_spin.setToolTip("Providers that support it end the call after this many minutes.")
+        self.max_minutes_spin.setMaximumWidth(self.fontMetrics().horizontalAdvance("0000 min") * 2)
         self.minimized_check = QtWidgets.QCheckBox("Start &minimized to the tray")
         self.minimized_check.setAccessibleName("Start minimized to the tray")
         self.error_label = QtWidgets.QLabel()
