@@ -42,8 +42,8 @@ def outcome_words(active: Any) -> str:
         return str(active.error)
     legs = active.call.legs
     if not any(leg.state.is_terminal for leg in legs):
-        return ("The provider accepted the call but does not report how it went; "
-                "check your phone.")
+        name = active.plan.account.capabilities.display_name
+        return f"{name} accepted the call and reports no progress; your phone should ring shortly."
     own = active.call.leg(LegRole.SELF)
     state = active.call.outcome
     dest = active.call.leg(LegRole.DESTINATION)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from dialer.qt import QtCore, QtGui
 from tests.gui.conftest import sandbox_calls, select_provider
@@ -202,3 +203,22 @@ def test_post_dial_digits_from_a_link_are_shown_and_can_be_cancelled(
     assert sandbox_calls(sandbox_url)[0]["dtmf"] == []
     window.hang_up()
     qtbot.waitUntil(lambda: not window.call_live, timeout=20_000)
+
+
+@pytest.mark.parametrize("provider_id", ["ringcentral", "calledin", "ringostat"])
+def test_every_provider_ends_with_plain_words(qtbot: Any, window: Any, sandbox_url: str,
+                                              provider_id: str) -> None:
+    select_provider(window, provider_id)
+    type_number(qtbot, window, "+12025550001")  # busy
+    qtbot.keyClick(window.dial_page.number, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.dial_stack.currentWidget() is window.call_panel, timeout=10_000)
+    panel = window.call_panel
+    caps = panel.active.plan.account.capabilities
+    if caps.hangup.value == "never" and panel.is_live:
+        assert not panel.hangup.isEnabled() and "phone" in panel.hangup.toolTip()
+    qtbot.waitUntil(lambda: not panel.is_live, timeout=30_000)
+    if caps.leg_status.value == "none":  # Ringostat: accepted, then nothing more is ever reported
+        assert panel.outcome.text() == ("Ringostat accepted the call and reports no progress; "
+                                        "your phone should ring shortly.")
+    else:
+        assert panel.outcome.text() == "The line was busy."
