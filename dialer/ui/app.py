@@ -163,6 +163,11 @@ class AppController(QtCore.QObject):
         if not self._watching_dialogs:
             self.window.dialogsChanged.connect(self._on_dialogs_changed)
             self._watching_dialogs = True
+        warning = getattr(self.service, "secrets_warning", None)
+        if warning and not self.demo:  # e.g. no keyring: sign-ins last only until the app quits
+            from dialer.ui import errors
+
+            errors.show_error("Sign-ins will not be remembered", str(warning), self.window)
         if self.single_instance:
             self._listen()
         if self.uri:
