@@ -423,8 +423,6 @@ class MainWindow(QtWidgets.QMainWindow):
     # ------------------------------------------------------------------------------ number field
     def _on_pad(self, key: str) -> None:
         number = self.dial_page.number
-        if key == "+" and number.cursorPosition() > 0 and number.text()[number.cursorPosition() - 1] == "0":
-            number.backspace_dial()  # the long press typed 0 first on some paths
         number.insert_dial(key)
         number.setFocus()
 
