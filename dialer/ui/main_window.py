@@ -696,6 +696,11 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.call_live and text and text in "0123456789*#" and len(text) == 1 \
                 and self.call_panel.send_key(text):
             return
+        on_dial_page = self.tabs.currentIndex() == TAB_DIAL and self.dial_stack.currentWidget() is self.dial_page
+        if on_dial_page and len(text) == 1 and text in "0123456789*#+":  # typed anywhere on the page
+            self.dial_page.number.setFocus()
+            self.dial_page.number.insert_dial(text)
+            return
         super().keyPressEvent(event)
 
     # ------------------------------------------------------------------------------------ balance

@@ -25,12 +25,16 @@ class Accents(NamedTuple):
     ok: str
     muted: str
     badge: str
+    disabled_bg: str
+    disabled_text: str
 
 
 LIGHT = Accents(call="#1b873f", call_text="#ffffff", hangup="#c62828", hangup_text="#ffffff",
-                warning="#9a5b00", ok="#1b6e34", muted="#5f6368", badge="#6a1b9a")
+                warning="#9a5b00", ok="#1b6e34", muted="#5f6368", badge="#6a1b9a",
+                disabled_bg="#d5d7da", disabled_text="#6b7075")
 DARK = Accents(call="#2e9e55", call_text="#ffffff", hangup="#d84343", hangup_text="#ffffff",
-               warning="#f0b04a", ok="#6fd08c", muted="#a3a8ae", badge="#ce93d8")
+               warning="#f0b04a", ok="#6fd08c", muted="#a3a8ae", badge="#ce93d8",
+               disabled_bg="#2f3134", disabled_text="#8a8f95")
 
 
 class ThemeState(QtCore.QObject):
@@ -116,10 +120,10 @@ def _stylesheet(acc: Accents) -> str:
     return f"""
 QPushButton#callButton {{ background: {acc.call}; color: {acc.call_text}; border: none;
     border-radius: 6px; padding: 8px 18px; font-weight: 600; }}
-QPushButton#callButton:disabled {{ background: palette(mid); color: palette(window-text); }}
+QPushButton#callButton:disabled {{ background: {acc.disabled_bg}; color: {acc.disabled_text}; }}
 QPushButton#hangupButton {{ background: {acc.hangup}; color: {acc.hangup_text}; border: none;
     border-radius: 6px; padding: 8px 18px; font-weight: 600; }}
-QPushButton#hangupButton:disabled {{ background: palette(mid); color: palette(window-text); }}
+QPushButton#hangupButton:disabled {{ background: {acc.disabled_bg}; color: {acc.disabled_text}; }}
 QLabel#demoBadge {{ background: {acc.badge}; color: palette(window); border-radius: 4px;
     padding: 1px 8px; font-weight: 600; }}
 QLabel[role="muted"] {{ color: {acc.muted}; }}
