@@ -80,6 +80,11 @@ class HistoryService:
     def page(self, offset: int, limit: int, filter: HistoryFilter | None = None) -> builtins.list[HistoryRow]:
         return self.store.page(offset, limit, filter)
 
+    def page_before(self, before: HistoryRow | None, limit: int,
+                    filter: HistoryFilter | None = None) -> builtins.list[HistoryRow]:
+        """Keyset paging (the rows older than ``before``): as fast a million rows deep as on page one."""
+        return self.store.page_before(before, limit, filter)
+
     def get(self, row_id: int) -> HistoryRow | None:
         return self.store.get(row_id)
 
