@@ -177,6 +177,51 @@ class IpcServer(QtCore.QObject):
                 connection.requestDecoded.connect(self.requestReceived, QtCore.Qt.ConnectionType.QueuedConnection)
 
 
+class UrlOpenFilter(QtCore.QObject):
+    """macOS: links arrive as ``QFileOpenEvent`` on the application, not on the command line.
+
+    Install on the QApplication (``app.installEventFilter(UrlOpenFilter(server, app))``); each
+    ``tel:``/``callto:`` URL goes through the same validation as a hand-off and comes out of the server's
+    ``requestReceived`` signal. Other file-open events pass through untouched.
+    """
+
+    def __init__(self, server: IpcServer, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self._deliver = server.requestReceived.emit  # no reference to the server wrapper itself
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() != QtCore.QEvent.Type.FileOpen:
+            return False
+        url = event.url().toString() if hasattr(event, "url") else ""
+        if not url.lower().startswith(("tel:", "callto:")):
+            return False
+        request = request_from_url(url)
+        if request is not None:
+            self._deliver(request)
+        return True
+
+
+def request_from_url(url: str) -> requests.HandoffRequest | None:
+    """A link the OS handed to this process directly, validated like a hand-off (None when refused)."""
+    try:
+        line = protocol.encode_request(protocol.ACTION_OPEN_URI, {"uri": url})
+    except protocol.ProtocolError as exc:
+        log.warning("Link refused: %s", exc)
+        return None
+    _, request = handle_line(line)
+    return request
+
+
+def start_request(uri: str | None = None, *, quick_call: bool = False) -> tuple[str, dict[str, str]]:
+    """What a starting app asks an already running instance to do (for :func:`claim_or_connect`):
+    open its link, show the quick-call popup, or just show the window."""
+    if uri:
+        return protocol.ACTION_OPEN_URI, {"uri": uri}
+    if quick_call:
+        return protocol.ACTION_QUICK_CALL, {}
+    return protocol.ACTION_SHOW, {}
+
+
 @contextlib.contextmanager
 def _claim_lock() -> Iterator[None]:
     """Serialise "is one running? else remove stale socket and listen" across processes.

@@ -176,3 +176,31 @@ def test_claim_hands_over_to_the_running_instance(qtbot) -> None:
         assert Path(handoff.server_name()).exists()  # the other instance's socket was left alone
     finally:
         listener.close()
+
+
+def test_macos_link_open_event_goes_through_the_same_validation(qtbot) -> None:
+    from dialer.qt import QtCore, QtGui
+
+    srv = IpcServer()
+    received: list[HandoffRequest] = []
+    srv.requestReceived.connect(received.append)
+    target = QtCore.QObject()
+    url_filter = ipc_server.UrlOpenFilter(srv)
+    target.installEventFilter(url_filter)
+
+    def send(url: str) -> None:
+        QtCore.QCoreApplication.sendEvent(target, QtGui.QFileOpenEvent(QtCore.QUrl(url)))
+
+    send("tel:+1-201-555-0123")
+    send("tel:+1;$(reboot)")  # refused: never becomes a request
+    send("file:///Users/me/notes.txt")  # not a link: left to the app
+    assert [(r.action, r.number_text) for r in received] == [("open-uri", "+12015550123")]
+
+
+@pytest.mark.parametrize(
+    ("uri", "quick", "expected"),
+    [("tel:+12015550123", False, ("open-uri", {"uri": "tel:+12015550123"})),
+     (None, True, ("quick-call", {})), (None, False, ("show", {}))],
+)
+def test_start_request_passes_the_starting_app_s_link_on(uri: str | None, quick: bool, expected: object) -> None:
+    assert ipc_server.start_request(uri, quick_call=quick) == expected
