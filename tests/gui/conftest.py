@@ -35,6 +35,9 @@ def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     yield event_loop
     executor.shutdown(wait=True)
     asyncio.set_event_loop(None)  # never stop/close it: it is Qt's loop, and pytest-qt owns that
+    # already_running=True marked it as the thread's running loop; unmark it, or every later test in this
+    # process that calls asyncio.run() fails with "cannot be called from a running event loop".
+    asyncio.events._set_running_loop(None)
 
 
 def run(qtbot: Any, coro: Coroutine[Any, Any, Any], timeout: int = 15_000) -> Any:
