@@ -9,8 +9,7 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,36 +18,20 @@ from typing import Any
 import httpx
 import pytest
 
-import qasync
-
 from dialer.qt import Qt, QtCore
 from dialer.service.app import DialerService
 from dialer.store.history import HistoryFilter, HistoryRow
 from dialer.ui.history_model import HistoryModel
 from dialer.ui.history_view import HistoryView
+from tests.gui.conftest import run
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 DEMO_EMAIL = "demo@ringez.test"  # the sandbox's Ringez user
 DEMO_PASSWORD = "ringez-demo-password"
 
 
-@pytest.fixture
-def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    event_loop = qasync.QEventLoop(qapp, already_running=True)
-    # A plain thread pool for asyncio.to_thread (imports, exports), shut down after the test: qasync's own
-    # executor threads would outlive the test and abort the interpreter at exit.
-    executor = ThreadPoolExecutor(max_workers=2)
-    event_loop.set_default_executor(executor)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    executor.shutdown(wait=True)
-    asyncio.set_event_loop(None)
 
 
-def run(qtbot: Any, coro: Coroutine[Any, Any, Any], timeout: int = 10_000) -> Any:
-    task = asyncio.ensure_future(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
 
 
 @pytest.fixture

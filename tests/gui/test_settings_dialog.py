@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import qasync
-
 from dialer.core.calls import CallMode
 from dialer.qt import Qt, QtWidgets
 from dialer.service.app import DialerService
 from dialer.ui.settings_dialog import SettingsDialog
-
-
-@pytest.fixture
-def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    event_loop = qasync.QEventLoop(qapp, already_running=True)
-    executor = ThreadPoolExecutor(max_workers=2)
-    event_loop.set_default_executor(executor)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    executor.shutdown(wait=True)
-    asyncio.set_event_loop(None)
-
-
-def run(qtbot: Any, coro: Coroutine[Any, Any, Any], timeout: int = 10_000) -> Any:
-    task = asyncio.ensure_future(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
+from tests.gui.conftest import run
 
 
 @pytest.fixture
