@@ -141,3 +141,30 @@ def test_an_idle_app_has_no_heartbeat(qtbot: Any, qapp: Any, loop: Any, dialer_h
         assert counter.count <= 1, counter.owners
     finally:
         run(qtbot, ctl.shutdown())
+
+
+def test_hand_offs_fill_the_number_and_ask_first(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
+                                                 sandbox_url: str) -> None:
+    from dialer.core.calls import Origin
+    from dialer.desktop.requests import HandoffRequest
+    from dialer.qt import QtGui
+
+    ctl = controller_for(qtbot, qapp, dialer_home / "demo", demo=True, sandbox_url=sandbox_url)
+    win = ctl.window
+    try:
+        run(qtbot, ctl.load())
+        QtGui.QGuiApplication.clipboard().setText("Grace: +1 202 555 0143 (office)")
+        ctl.handle_request(HandoffRequest(action="quick-call", number_text="", uri="", origin=Origin.HANDOFF))
+        qtbot.waitUntil(lambda: win.confirm_dialog is not None and win.confirm_dialog.isVisible(), timeout=10_000)
+        assert "202-555-0143" in win.confirm_dialog.windowTitle()
+        win.confirm_dialog.reject()
+        qtbot.waitUntil(lambda: win.confirm_dialog is None, timeout=5_000)
+        ctl.handle_request(HandoffRequest(action="call", number_text="+442079460958", uri="",
+                                          origin=Origin.HANDOFF))
+        qtbot.waitUntil(lambda: win.confirm_dialog is not None and win.confirm_dialog.isVisible(), timeout=10_000)
+        assert "+44 20 7946 0958" in win.confirm_dialog.windowTitle()
+        win.confirm_dialog.reject()
+        qtbot.waitUntil(lambda: win.confirm_dialog is None, timeout=5_000)
+        assert sandbox_calls(sandbox_url) == []
+    finally:
+        run(qtbot, ctl.shutdown())
