@@ -34,7 +34,10 @@ def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     asyncio.set_event_loop(event_loop)
     yield event_loop
     executor.shutdown(wait=True)
-    asyncio.set_event_loop(None)  # never stop/close it: it is Qt's loop, and pytest-qt owns that
+    # Never stop/close it (it is Qt's loop; pytest-qt owns that), but do not leave it registered as the
+    # running loop either: a later non-GUI test's asyncio.run() would refuse to start.
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
     # already_running=True marked it as the thread's running loop; unmark it, or every later test in this
     # process that calls asyncio.run() fails with "cannot be called from a running event loop".
     asyncio.events._set_running_loop(None)
