@@ -66,10 +66,12 @@ def test_register_makes_dialer_the_tel_handler_and_unregister_undoes_it(xdg_home
     assert "Exec=/opt/dialer/bin/dialer --untrusted-args %u" in desktop_file.read_text()
     assert query("tel") == "dialer.desktop"
     assert query("callto") == "dialer.desktop"
+    icon = xdg_home / "data" / "icons" / "hicolor" / "scalable" / "apps" / "io.github.dialer.Dialer.svg"
+    assert icon.read_bytes().startswith(b"<?xml")
 
     report = reg.unregister_linux()
     assert "Removed" in report
-    assert not desktop_file.exists()
+    assert not desktop_file.exists() and not icon.exists()
     assert query("tel") == ""
     assert reg.unregister_linux().startswith("dialer was not registered")
 
