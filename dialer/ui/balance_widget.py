@@ -7,14 +7,16 @@ calls :meth:`BalanceWidget.show_balance` / :meth:`show_unsupported` / :meth:`sho
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialer.qt import QtCore, QtWidgets
 from dialer.ui import icons
 
+if TYPE_CHECKING:
+    from decimal import Decimal
+
 LOW_MINUTES = 5.0
-LOW_AMOUNT = Decimal("1.00")
+LOW_AMOUNT = "1.00"
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 
@@ -22,6 +24,8 @@ def money(amount: Decimal | float | None, currency: str | None) -> str:
     """``$1.25`` / ``1.25 CHF``; empty for None."""
     if amount is None:
         return ""
+    from decimal import Decimal
+
     value = Decimal(str(amount)).quantize(Decimal("0.01"))
     symbol = _SYMBOLS.get((currency or "").upper())
     if symbol:
@@ -41,7 +45,9 @@ def is_low(balance: Any) -> bool:
     amount = getattr(balance, "amount", None)
     if minutes is not None and minutes < LOW_MINUTES:
         return True
-    return amount is not None and Decimal(str(amount)) < LOW_AMOUNT
+    from decimal import Decimal
+
+    return amount is not None and Decimal(str(amount)) < Decimal(LOW_AMOUNT)
 
 
 class BalanceWidget(QtWidgets.QFrame):

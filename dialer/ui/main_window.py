@@ -67,14 +67,16 @@ class WelcomeBanner(QtWidgets.QFrame):
 class DialPage(QtWidgets.QWidget):
     """Number field, what the number is, matching contacts, the pad, the account, and Call."""
 
+    demoClicked = QtCore.Signal()
+    signInClicked = QtCore.Signal()
+
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("dialPage")
         layout = QtWidgets.QVBoxLayout(self)
         layout.setSpacing(8)
-        self.welcome = WelcomeBanner(self)
-        self.welcome.hide()
-        layout.addWidget(self.welcome)
+        self._layout = layout
+        self._welcome: WelcomeBanner | None = None
 
         row = QtWidgets.QHBoxLayout()
         self.number = NumberField(self)
@@ -128,6 +130,22 @@ class DialPage(QtWidgets.QWidget):
         self.call.setMinimumHeight(40)
         layout.addWidget(self.call)
         layout.addStretch(1)
+
+    @property
+    def welcome(self) -> WelcomeBanner:
+        """The first-run banner, built only when first needed (most starts have an account)."""
+        if self._welcome is None:
+            banner = WelcomeBanner(self)
+            banner.hide()
+            banner.demo.clicked.connect(self.demoClicked)
+            banner.sign_in.clicked.connect(self.signInClicked)
+            self._layout.insertWidget(0, banner)
+            self._welcome = banner
+        return self._welcome
+
+    def set_welcome_visible(self, visible: bool) -> None:
+        if visible or self._welcome is not None:
+            self.welcome.setVisible(visible)
 
     def show_error(self, text: str, *, link: str | None = None) -> None:
         import html
@@ -286,8 +304,8 @@ class MainWindow(QtWidgets.QMainWindow):
         page.call.clicked.connect(self.call_from_field)
         page.suggestions.itemActivated.connect(self._pick_suggestion)
         page.suggestions.itemClicked.connect(self._pick_suggestion)
-        page.welcome.demo.clicked.connect(self.demoRequested.emit)
-        page.welcome.sign_in.clicked.connect(self.open_sign_in)
+        page.demoClicked.connect(self.demoRequested.emit)
+        page.signInClicked.connect(self.open_sign_in)
         page.accounts.accountChanged.connect(self._on_account_changed)
         page.accounts.ownNumberEdited.connect(self._on_own_number)
         page.error.linkActivated.connect(lambda _link: self.top_up())
@@ -322,7 +340,8 @@ class MainWindow(QtWidgets.QMainWindow):
         for index, name in enumerate(("dialpad", "contacts", "history")):
             self.tabs.setTabIcon(index, icons.icon(name))
         self.dial_page.backspace.setIcon(icons.icon("backspace"))
-        self.dial_page.welcome.sign_in.setIcon(icons.icon("signin"))
+        if self.dial_page._welcome is not None:
+            self.dial_page._welcome.sign_in.setIcon(icons.icon("signin"))
         self.balance.retint()
 
     # ---------------------------------------------------------------------------------- service
@@ -384,7 +403,7 @@ class MainWindow(QtWidgets.QMainWindow):
         default_mode = getattr(self.service.settings, "default_mode", None)
         if default_mode is not None:
             self.dial_page.accounts.ring_first.setChecked(str(default_mode) == "bridge")
-        self.dial_page.welcome.setVisible(not signed_in and not self.demo)
+        self.dial_page.set_welcome_visible(not signed_in and not self.demo)
         self.dial_page.call.setEnabled(bool(signed_in))
         await self._refresh_balance()
 
