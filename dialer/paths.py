@@ -66,9 +66,13 @@ def runtime_dir() -> Path:
     xdg = os.environ.get("XDG_RUNTIME_DIR")
     if xdg and Path(xdg).is_dir():
         return _ensure(Path(xdg) / APP_NAME)
+    import warnings
+
     import platformdirs
 
-    return _ensure(Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False)))
+    with warnings.catch_warnings():  # no XDG_RUNTIME_DIR: platformdirs' fallback is fine, don't nag
+        warnings.simplefilter("ignore")
+        return _ensure(Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False)))
 
 
 def database_path() -> Path:

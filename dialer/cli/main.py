@@ -10,12 +10,14 @@ standard library only) and exits at once when one answers.
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from dialer import __version__
+
+if TYPE_CHECKING:
+    import argparse
 
 COMMAND_MODULES = (
     "dialer.cli.parse_cmd",
@@ -34,6 +36,9 @@ def _is_uri(arg: str) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse  # after the hand-off fast path: a link click should not pay for it
+    import importlib
+
     parser = argparse.ArgumentParser(
         prog="dialer",
         description="A fast desktop dialer for web telephony providers. Without a command, opens the window.",
