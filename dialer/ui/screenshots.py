@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 WIDTH, HEIGHT = 460, 760
-STATES = ("idle", "contacts", "history", "ringing", "connected", "outcome", "signin", "confirm", "settings")
+STATES = ("idle", "contacts", "history", "ringing", "connected", "outcome", "signin", "confirm", "confirm-premium",
+          "settings")
 
 
 async def _until(check: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -77,6 +78,16 @@ async def _shoot_theme(app: Any, service: Any, sandbox_url: str, out: Path, mode
     dialog = win.confirm_dialog
     assert dialog is not None
     _save(dialog, out, f"confirm-{mode}")
+    dialog.reject()
+    await task
+
+    # A premium-rate number: the extra step.
+    task = asyncio.ensure_future(win.dial("+1 900 555 0100", Origin.WINDOW))
+    await _until(lambda: win.confirm_dialog is not None and win.confirm_dialog.isVisible())
+    await _settle()
+    dialog = win.confirm_dialog
+    assert dialog is not None
+    _save(dialog, out, f"confirm-premium-{mode}")
     dialog.reject()
     await task
 
