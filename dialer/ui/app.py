@@ -446,7 +446,8 @@ def run(*, demo: bool = False, uri: str | None = None, minimized: bool = False) 
         window.showMinimized()
     else:
         window.show()
-    _wait_for_paint(app, painted)  # the first paint happens before asyncio, qasync and the service load
+    if not minimized:  # the first paint happens before asyncio, qasync and the service load
+        _wait_for_paint(app, painted)
     if os.environ.get("DIALER_EXIT_AFTER_PAINT") == "1":
         print(f"first paint after {time.time() - _process_start():.3f} s", flush=True)
         window.allow_close()
