@@ -868,8 +868,30 @@ class MainWindow(QtWidgets.QMainWindow):
             event.accept()
             return
         event.ignore()  # the app closes the service first, then the window (see app.py)
+        if self.call_live and self.service is not None:
+            self._ask_quit_during_call()
+            return
         self.hide()
         self.closing.emit()
+
+    def _ask_quit_during_call(self) -> None:
+        """Quitting mid-call stops following it (the call itself goes on): ask, without blocking."""
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, "Quit during a call?",
+                                    "A call is in progress. If you quit, the app stops following it; the "
+                                    "call itself goes on until you hang up on your phone.",
+                                    QtWidgets.QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("quitDuringCall")
+        box.setAccessibleName("Quit during a call?")
+        quit_button = box.addButton("Quit anyway", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep the window", QtWidgets.QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+
+        def decided(_result: int) -> None:
+            if box.clickedButton() is quit_button:
+                self.hide()
+                self.closing.emit()
+
+        self._keep(box, decided)
 
 
 def _in_country(info: Any) -> str:

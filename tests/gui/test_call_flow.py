@@ -222,3 +222,22 @@ def test_every_provider_ends_with_plain_words(qtbot: Any, window: Any, sandbox_u
                                         "your phone should ring shortly.")
     else:
         assert panel.outcome.text() == "The line was busy."
+
+
+def test_closing_during_a_call_asks_first(qtbot: Any, window: Any, sandbox_url: str) -> None:
+    quit_asked: list[bool] = []
+    window.closing.connect(lambda: quit_asked.append(True))
+    select_provider(window, "ringez")
+    type_number(qtbot, window, "+442079460958")
+    qtbot.keyClick(window.dial_page.number, QtCore.Qt.Key.Key_Return)
+    wait_call_shown(qtbot, window)
+    window.close()
+    box = next(d for d in window.dialogs if d.objectName() == "quitDuringCall")
+    assert window.isVisible() and quit_asked == []
+    box.reject()  # "Keep the window"
+    qtbot.waitUntil(lambda: box not in window.dialogs, timeout=5_000)
+    assert window.isVisible() and quit_asked == [] and window.call_live
+    window.hang_up()
+    qtbot.waitUntil(lambda: not window.call_live, timeout=20_000)
+    window.close()
+    assert quit_asked == [True]
