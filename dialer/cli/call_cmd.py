@@ -29,6 +29,8 @@ def register(sub: Any) -> None:
     p.add_argument("--dtmf", metavar="DIGITS", help="keys to send once answered (p or , = 2 s pause)")
     p.add_argument("--max-minutes", type=int, metavar="N", help="end the call after N minutes if supported")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--allow-premium", action="store_true",
+                   help="with --yes: also place premium-rate and shared-cost numbers (the extra step)")
     p.add_argument("--json", action="store_true", help="print one JSON object per event")
     p.set_defaults(func=_call)
 
@@ -140,6 +142,11 @@ async def _call_async(args: argparse.Namespace) -> int:
                         "rate": None if plan.rate is None else str(plan.rate.per_minute)})
         else:
             print("\n".join(_plan_lines(plan)), flush=True)
+        if args.yes and plan.needs_extra_step and not args.allow_premium:
+            _err(f"not placing the call: {plan.info.international} is a premium-rate or shared-cost number, "
+                 "which needs an extra confirmation; add --allow-premium to --yes, or run without --yes to "
+                 "confirm it yourself.")
+            return EXIT_NOT_PLACED
         if not args.yes:
             if not sys.stdin.isatty():
                 _err("not placing the call: confirmation is needed and there is no terminal to ask; "

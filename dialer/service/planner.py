@@ -58,7 +58,13 @@ class Planner:
                 postdial: str | None = None, max_minutes: int | None = None) -> CallPlan:
         own = own_number if own_number is not None else self._settings.own_number
         region = self._settings.default_region or numbers.default_region(own)
-        target = _split_uri(number_text)
+        try:
+            target = _split_uri(number_text)
+        except DialError:
+            early = safety.check(None, number_text, origin)  # a service code in a link: say so
+            if early.refused and early.refused != safety.NO_NUMBER:
+                raise DialError(early.refused) from None
+            raise
         try:
             e164 = numbers.normalize(target.number, region)
             info = numbers.describe(e164)

@@ -9,7 +9,6 @@ restart (``DialerService.open`` + ``reconcile_unfinished``) no row is left unfin
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
 import sqlite3
@@ -26,35 +25,13 @@ from dialer.service import DialerService
 from tests.integration.service.file_keyring import FileKeyring
 
 from . import _report
+from ._cli import ROOT, cli_env, login
 from .conftest import Box
 
-ROOT = Path(__file__).resolve().parents[2]
 OWN = "+14155559876"
 PROVIDERS = ("ringez", "ringcentral")
 AREAS = ("415", "212", "646", "718", "312", "617")
 KILLS = 100 if _report.FULL else 10
-
-
-def _env(box: Box, home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIALER_")}
-    env.update(DIALER_HOME=str(home), PYTHONPATH=str(ROOT),
-               PYTHON_KEYRING_BACKEND="tests.integration.service.file_keyring.FileKeyring",
-               DIALER_RINGEZ_URL=box.url, DIALER_RINGCENTRAL_URL=box.url, DIALER_CALLEDIN_URL=box.url,
-               DIALER_RINGOSTAT_URL=box.url)
-    return env
-
-
-def _login(env: dict[str, str], box: Box) -> None:
-    creds = box.credentials()
-    rz, rc = creds["ringez"], creds["ringcentral"]
-    for args, stdin in (
-        (["login", "ringez", "--email", rz["email"], "--password-stdin"], rz["password"] + "\n"),
-        (["login", "ringcentral", "--client-id", rc["client_id"], "--client-secret", rc["client_secret"],
-          "--jwt", rc["jwt"]], ""),
-    ):
-        done = subprocess.run([sys.executable, "-m", "dialer", *args], input=stdin, capture_output=True,
-                              text=True, env=env, cwd=ROOT, timeout=60)
-        assert done.returncode == 0, done.stderr
 
 
 def _rows(db_path: Path) -> list[sqlite3.Row]:
@@ -106,11 +83,11 @@ def test_random_kills_lose_no_call(box: Box, tmp_path: Path, monkeypatch: pytest
     _report.ensure("Crash safety", "kills", "rows lost", "corrupt databases", "unfinished after restart")
     home = tmp_path / "app-home"
     home.mkdir()
-    env = _env(box, home)
+    env = cli_env(box, home)
     # A hundred RingOuts in a few minutes is far past RingCentral's Heavy limit (10 a minute): lift it.
     box.http.post("/_sandbox/config", json={"rate_limits": {"heavy": 10000, "light": 10000,
                                                             "medium": 10000, "auth": 10000}}).raise_for_status()
-    _login(env, box)
+    login(env, box, *PROVIDERS)
     monkeypatch.setenv("DIALER_HOME", str(home))
     keyring.set_keyring(FileKeyring())  # the in-process restart reads the same sign-ins
     rng = random.Random(20261124)
