@@ -53,7 +53,12 @@ def _read_text(path: Path) -> str:
     except OSError as exc:
         raise ContactImportError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ContactImportError(
+                f"{path.name} says it is UTF-16 text but is damaged near byte {exc.start}; export it again "
+                "(as UTF-8 if you can).") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

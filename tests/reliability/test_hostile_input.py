@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dialer.core import numbers, teluri
@@ -167,6 +167,7 @@ def test_contact_import_raises_only_import_errors_and_changes_nothing_on_error()
 
         @_settings(300, 3000)
         @given(files, st.sampled_from([".vcf", ".csv", ".txt"]))
+        @example(b"\xfe\xff\x00", ".vcf")  # a UTF-16 mark and half a character: once a UnicodeDecodeError
         def check(data: bytes, suffix: str) -> None:
             path = Path(folder) / f"input{suffix}"
             path.write_bytes(data)
