@@ -57,16 +57,22 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         return stream
 
 
-def configure(level: int | str | None = None, *, interactive: bool | None = None) -> Path:
-    """Log to ``log_dir()/dialer.log`` (rotating, masked); warnings also to stderr when interactive.
-
-    Safe to call more than once: the handlers of an earlier call are replaced. Returns the log file.
-    """
+def remove() -> None:
+    """Take away the handlers :func:`configure` installed (closing the log file)."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, _MARK, False):
             root.removeHandler(handler)
             handler.close()
+
+
+def configure(level: int | str | None = None, *, interactive: bool | None = None) -> Path:
+    """Log to ``log_dir()/dialer.log`` (rotating, masked); warnings also to stderr when interactive.
+
+    Safe to call more than once: the handlers of an earlier call are replaced. Returns the log file.
+    """
+    remove()
+    root = logging.getLogger()
     path = paths.log_dir() / LOG_FILE
     handlers: list[logging.Handler] = []
     file_handler = _PrivateRotatingFileHandler(path, maxBytes=MAX_LOG_BYTES, backupCount=LOG_BACKUPS,
