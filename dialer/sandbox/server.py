@@ -55,7 +55,9 @@ class SandboxServer:
         return self.app.sandbox
 
     def _run(self) -> None:
-        loop = asyncio.new_event_loop()
+        # An explicit selector loop, not asyncio.new_event_loop(): under qasync the global policy makes
+        # Qt event loops, which cannot run in this thread.
+        loop = asyncio.SelectorEventLoop()
         self.loop = loop
         asyncio.set_event_loop(loop)
         try:

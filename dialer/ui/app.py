@@ -343,22 +343,10 @@ class AppController(QtCore.QObject):
 
 
 def start_sandbox(speed: float = 1.0) -> Any:
-    """Start the in-process sandbox (its own thread and asyncio loop); returns once it listens.
-
-    Under ``qasync.run`` on Python 3.11 the global event-loop policy makes Qt loops, which cannot run in
-    the sandbox's thread; the standard policy is put back for the moment the thread creates its loop.
-    The main thread is blocked meanwhile (a few milliseconds), so nothing else sees the swap.
-    """
-    import asyncio
-
+    """Start the in-process sandbox (its own thread and asyncio loop); returns once it listens."""
     from dialer.sandbox.server import start_in_thread
 
-    policy = asyncio.get_event_loop_policy()
-    asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())
-    try:
-        return start_in_thread(speed=speed)
-    finally:
-        asyncio.set_event_loop_policy(policy)
+    return start_in_thread(speed=speed)
 
 
 def seed_demo_data(service: Any) -> None:
