@@ -2,7 +2,8 @@
 
 The app opens the system browser at :func:`authorize_url`; the provider redirects back to
 ``http://127.0.0.1:<port>/callback?code=...&state=...``. :class:`LoopbackRedirect` listens on 127.0.0.1
-only (never all interfaces), checks the random ``state`` (so another site cannot inject its own code),
+only (never all interfaces), checks the ``Host`` header (a page reaching the port through its own domain is
+refused) and the random ``state`` (so another site cannot inject its own code),
 answers exactly one redirect with a small page, then closes. A wrong state, an ``error`` parameter or a
 missing code fail the sign-in with a clear message; so does the timeout.
 
@@ -128,7 +129,7 @@ class LoopbackRedirect:
                 await self._reply(writer, 404, "Not found", "Nothing here.")
                 return
             query = {k: v[0] for k, v in parse_qs(target.query, keep_blank_values=True).items()}
-            outcome = self._judge(query)
+            outcome = self._judge_host(head) or self._judge(query)
             if isinstance(outcome, BrowserSignInFailed):
                 await self._reply(writer, 400, "Sign-in failed", str(outcome))
                 self._result.set_exception(outcome)
@@ -140,6 +141,19 @@ class LoopbackRedirect:
                 self._server.close()
         finally:
             writer.close()
+
+    def _judge_host(self, head: bytes) -> BrowserSignInFailed | None:
+        """A redirect must name this listener as its Host: another name means a web page reached the port
+        through its own domain (DNS rebinding), not the browser following the provider's redirect."""
+        port = self.redirect_uri.rsplit(":", 1)[-1].split("/", 1)[0]
+        hosts = [line.split(b":", 1)[1].strip().decode("latin-1").lower()
+                 for line in head.split(b"\r\n")[1:] if line.lower().startswith(b"host:")]
+        if len(hosts) == 1 and hosts[0] in (f"127.0.0.1:{port}", f"localhost:{port}"):
+            return None
+        shown = hosts[0][:60] if hosts else "none"
+        return BrowserSignInFailed(
+            f"The sign-in answer came through a web address this app did not give out (Host: {shown}), so it "
+            "was refused. Start the browser sign-in again.", provider=self._provider)
 
     def _judge(self, query: dict[str, str]) -> str | BrowserSignInFailed:
         if not secrets.compare_digest(query.get("state", ""), self.state):
