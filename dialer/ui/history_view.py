@@ -96,8 +96,12 @@ class HistoryView(QtWidgets.QWidget):
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 130), (2, 100), (3, 130), (4, 70), (5, 80)):
-            header.resizeSection(column, width)
+        # Widths from the font (not from the rows: a million-row model must not be measured), so the
+        # name/number column gets the rest.
+        metrics = self.fontMetrics()
+        samples = ((0, "2026-12-31 23:59"), (2, "RingCentral"), (3, "no answer"), (4, "00:00"), (5, "0.00 USD"))
+        for column, sample in samples:
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
 
         # -- actions
         self.call_back_button = QtWidgets.QPushButton("&Call back")
@@ -121,7 +125,6 @@ class HistoryView(QtWidgets.QWidget):
         self.status_label.hide()
 
         filters = QtWidgets.QHBoxLayout()
-        filters.addWidget(self.search_edit, 2)
         filters.addWidget(self.provider_combo)
         filters.addWidget(self.outcome_combo)
         filters.addWidget(self.since_check)
@@ -135,6 +138,7 @@ class HistoryView(QtWidgets.QWidget):
         actions.addWidget(self.sync_button)
         actions.addWidget(self.export_button)
         layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.search_edit)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status_label)
