@@ -80,7 +80,8 @@ async def _restart(home: Path) -> int:
 
 @pytest.mark.timeout(1800)
 def test_random_kills_lose_no_call(box: Box, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _report.ensure("Crash safety", "kills", "rows lost", "corrupt databases", "unfinished after restart")
+    _report.ensure("Crash safety", "kills", "runs that ended before the kill", "calls left open by the kill",
+                   "rows lost", "corrupt databases", "unfinished after restart")
     home = tmp_path / "app-home"
     home.mkdir()
     env = cli_env(box, home)
@@ -111,6 +112,7 @@ def test_random_kills_lose_no_call(box: Box, tmp_path: Path, monkeypatch: pytest
         except AssertionError:
             _report.add("Crash safety", "corrupt databases")
             raise
+        _report.add("Crash safety", "calls left open by the kill", sum(1 for r in rows if not r["finished"]))
         lost = _lost(box.calls(), rows)
         _report.add("Crash safety", "rows lost", lost)
         assert lost == 0, (f"kill {attempt + 1}: {lost} call(s) the provider received have no history row: "
