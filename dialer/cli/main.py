@@ -35,6 +35,42 @@ def _is_uri(arg: str) -> bool:
     return low.startswith(("tel:", "callto:"))
 
 
+WINDOW_FLAGS = frozenset({"--demo", "--minimized"})
+
+
+class WindowArgs:
+    """What opening the window needs: the same names ``build_parser()`` gives these options.
+
+    A plain class, not a dataclass: importing dataclasses costs ~7 ms on this path.
+    """
+
+    func = None
+
+    def __init__(self) -> None:
+        self.demo = False
+        self.minimized = False
+        self.untrusted: list[str] | None = None
+
+
+def window_args(args: Sequence[str]) -> WindowArgs | None:
+    """The window's options without argparse, or None when there is a sub-command or anything else.
+
+    Plain ``dialer``, ``--demo``, ``--minimized`` and ``--untrusted-args URI`` (the URI itself was taken
+    off already) are parsed here: building the full parser imports every command module (~50 ms), which
+    a window start or a link click should not pay for. Anything else (``--help``, a command, a typo) goes
+    to argparse, which parses and reports it as before.
+    """
+    parsed = WindowArgs()
+    for index, arg in enumerate(args):
+        if arg == "--untrusted-args":
+            parsed.untrusted = list(args[index + 1:])
+            return parsed
+        if arg not in WINDOW_FLAGS:
+            return None
+        setattr(parsed, arg[2:], True)
+    return parsed
+
+
 def build_parser() -> argparse.ArgumentParser:
     import argparse  # after the hand-off fast path: a link click should not pay for it
     import importlib
@@ -69,19 +105,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Past the fast path: a masked log file and crash reports (see dialer.logsetup).
     from dialer import logsetup
 
-    logsetup.configure()
+    try:
+        logsetup.configure()
+    except OSError as exc:  # an unwritable log folder must not stop the command
+        print(f"dialer: not writing a log file ({exc.strerror or exc}).", file=sys.stderr)
     logsetup.install_crash_reporter()
 
     uri: str | None = None
     if args_list and _is_uri(args_list[0]):
         uri, args_list = args_list[0], args_list[1:]
 
-    parser = build_parser()
-    args = parser.parse_args(args_list)
+    args: argparse.Namespace | WindowArgs | None = window_args(args_list)
+    if args is None:
+        args = build_parser().parse_args(args_list)
     if args.untrusted:
         uri = args.untrusted[0]
-    if getattr(args, "func", None) is not None:
-        result: int = args.func(args)
+    func = getattr(args, "func", None)
+    if func is not None:
+        result: int = func(args)
         return result
 
     from dialer.ui import app
