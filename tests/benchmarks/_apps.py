@@ -73,6 +73,8 @@ def filled_home(home: Path, contacts: int, history: int) -> float:
 def app_env(home: Path) -> dict[str, str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_API": "pyside6", "DIALER_HOME": str(home)}
     env.pop("DIALER_EXIT_AFTER_PAINT", None)
+    # An installed app has its bytecode compiled (pip does it); a developer shell may forbid writing it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
