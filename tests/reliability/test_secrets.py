@@ -176,3 +176,28 @@ def test_log_lines_mask_registered_secrets(dialer_home: Path, where: str) -> Non
     _report.add("Secrets", "secrets checked")
     _report.add("Secrets", "hits", text.count(secret))
     assert secret not in text and "********" in text
+
+
+def test_an_uncaught_exception_leaves_a_masked_crash_report(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from ._cli import ROOT
+
+    _table()
+    secret = "rt_reliability_crash_77c1"
+    code = ("from dialer import logsetup\nfrom dialer.secrets import register_secret\n"
+            "logsetup.configure('DEBUG', interactive=False)\nlogsetup.install_crash_reporter()\n"
+            f"register_secret({secret!r})\nraise RuntimeError('refresh failed for ' + {secret!r})\n")
+    env = {**os.environ, "DIALER_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
+                          cwd=ROOT)
+    reports = list((tmp_path / "logs").glob("crash-*.txt"))
+    texts = [p.read_text() for p in reports] + [(tmp_path / "logs" / "dialer.log").read_text()]
+    _report.add("Secrets", "secrets checked")
+    _report.add("Secrets", "hits", sum(t.count(secret) for t in texts))
+    assert done.returncode == 1 and "RuntimeError" in done.stderr  # the previous hook still ran
+    assert len(reports) == 1 and "RuntimeError: refresh failed for ********" in reports[0].read_text()
+    assert oct(reports[0].stat().st_mode & 0o777) == "0o600"
+    assert all(secret not in t for t in texts)
