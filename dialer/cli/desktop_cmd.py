@@ -41,8 +41,7 @@ def _unregister_handler(args: argparse.Namespace) -> int:
 
 def _quick_call(args: argparse.Namespace) -> int:
     # main() already offered "quick-call" to a running instance (dialer.desktop.handoff.forward) before
-    # parsing arguments; reaching here means none is running, so start the app.
-    # TODO(ui): the app has no quick-call start option yet; once it has, pass it here so the popup shows.
+    # parsing arguments; reaching here means none is running, so start the app with the popup open.
     from dialer.ui import app
 
-    return app.run(demo=False, uri=None, minimized=False)
+    return app.run(demo=bool(getattr(args, "demo", False)), uri=None, minimized=False, quick_call=True)

@@ -21,6 +21,7 @@ asks the user to confirm).
 from __future__ import annotations
 
 import json
+import os
 
 PROTOCOL_VERSION = 1
 SUPPORTED_VERSIONS: tuple[int, ...] = (1,)
@@ -38,12 +39,30 @@ ACTION_CALL = "call"
 ACTION_SHOW = "show"
 ACTIONS: tuple[str, ...] = (ACTION_OPEN_URI, ACTION_QUICK_CALL, ACTION_CALL, ACTION_SHOW)
 
+TEST_HOOKS_ENV = "DIALER_TEST_HOOKS"
+ACTION_TEST_ACCEPT = "test-accept"
+"""Test hook: press Call in the open confirmation. Accepted ONLY by an app started with
+``DIALER_TEST_HOOKS=1`` (end-to-end tests drive the real app with it); any other app refuses it as an
+unknown action, so no local process can confirm a call for the user."""
+
+
+def test_hooks_enabled() -> bool:
+    """Whether this process was started for end-to-end tests (``DIALER_TEST_HOOKS=1``)."""
+    return os.environ.get(TEST_HOOKS_ENV) == "1"
+
+
+def known_actions() -> tuple[str, ...]:
+    """The actions this process accepts: :data:`ACTIONS`, plus the test hook when it is enabled."""
+    return (*ACTIONS, ACTION_TEST_ACCEPT) if test_hooks_enabled() else ACTIONS
+
+
 # Which argument each action takes (name -> maximum length); no other argument is accepted.
 _ACTION_ARGS: dict[str, dict[str, int]] = {
     ACTION_OPEN_URI: {"uri": MAX_URI_CHARS},
     ACTION_QUICK_CALL: {},
     ACTION_CALL: {"number": MAX_NUMBER_CHARS},
     ACTION_SHOW: {},
+    ACTION_TEST_ACCEPT: {},
 }
 _URI_SCHEMES = ("tel:", "callto:")
 # What a typed phone number may contain: digits, grouping, '+', and the dial-string characters
@@ -162,7 +181,7 @@ def decode_request(line: bytes) -> Request:
         supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
         raise ProtocolError(f"unsupported protocol version {str(version)[:20]!r}; supported: {supported}")
     action = message.get("action")
-    if not isinstance(action, str) or action not in ACTIONS:
+    if not isinstance(action, str) or action not in known_actions():
         raise ProtocolError(f"unknown action {str(action)[:40]!r}; known: {', '.join(ACTIONS)}")
     args = _check_args(action, message.get("args"))
     cwd = message.get("cwd")

@@ -38,6 +38,8 @@ DEMO_CONTACTS = (
 )
 DEMO_OWN_NUMBER = "+12025550100"
 OUTBOX_POLL_MS = 1000
+TRAY_HINT_SETTING = "tray_hint_shown"
+"""Settings key: the "still running in the tray" hint was shown once, so it is not shown again."""
 
 
 def demo_home() -> Path:
@@ -109,12 +111,19 @@ class AppController(QtCore.QObject):
 
     def __init__(self, app: QtWidgets.QApplication, window: Any, *, demo: bool, uri: str | None,
                  sandbox_url: str | None = None, home: Path | None = None,
-                 single_instance: bool = True) -> None:
+                 single_instance: bool = True, quick_call: bool = False, minimized: bool = False,
+                 use_tray: bool | None = None) -> None:
         super().__init__()
         self.app = app
         self.window = window
         self.demo = demo
         self.uri = uri
+        self.quick_call = quick_call
+        self.minimized = minimized
+        self.use_tray = use_tray  # None: whenever the desktop has a tray
+        self.handed_off = False
+        self.tray: Any = None
+        self.quick_popup: Any = None
         self.sandbox_url = sandbox_url
         self.home = home
         self.single_instance = single_instance
@@ -130,6 +139,7 @@ class AppController(QtCore.QObject):
         self._switching = False
         self._watching_dialogs = False
         window.closing.connect(self.quit_requested.set)
+        window.hiddenToTray.connect(self._on_hidden_to_tray)
         window.demoRequested.connect(self._on_demo_requested)
 
     # ------------------------------------------------------------------------------------ start
@@ -182,11 +192,20 @@ class AppController(QtCore.QObject):
             errors.show_error("Sign-ins will not be remembered", str(warning), self.window)
         if self.single_instance:
             self._listen()
+        if self.handed_off:
+            return
+        self._start_tray()
         if self.uri:
             uri, self.uri = self.uri, None
             from dialer.core.calls import Origin
 
             self.window.open_uri(uri, Origin.TEL_LINK)
+        elif self.quick_call:
+            self.quick_call = False
+            self.show_quick_call()
+        elif self.tray is not None and bool(getattr(self.service.settings, "start_minimized", False)) \
+                and not self.minimized:
+            self.window.hide()  # "start in the tray" from settings (the window had painted already)
         self.loaded.emit()
 
     async def _start_sandbox(self) -> str:
@@ -218,40 +237,174 @@ class AppController(QtCore.QObject):
         except ImportError:
             return
         server = ipc_server.IpcServer(parent=self)
-        try:
-            code = ipc_server.claim_or_connect(server)
+        try:  # a link or quick-call this process was started for goes to the instance already running
+            code = ipc_server.claim_or_connect(server, *ipc_server.start_request(self.uri, quick_call=self.quick_call))
         except ipc_server.Error as exc:
             log.warning("single-instance server not started: %s", exc)
             return
-        if code is not None:  # another instance won the start-up race and has been told to show itself
+        if code is not None:  # another instance won the start-up race and took over our request
             log.info("another dialer instance is running; this one quits")
+            self.uri, self.quick_call = None, False
+            self.handed_off = True
             self.quit_requested.set()
             return
         server.requestReceived.connect(self.handle_request)
         self.ipc = server
+        if sys.platform == "darwin":  # macOS hands links over as QFileOpenEvent, not on the command line
+            self._url_filter = ipc_server.UrlOpenFilter(server, self.app)
+            self.app.installEventFilter(self._url_filter)
 
     def handle_request(self, request: Any) -> None:
-        """A hand-off from another process: show the window; fill the number in and ask to confirm."""
+        """A hand-off from another process: fill the number in and ask to confirm (never call from it);
+        ``quick-call`` opens the quick-call popup; ``show`` brings the window back."""
         from dialer.core.calls import Origin
+        from dialer.desktop import protocol
 
+        action = getattr(request, "action", "")
+        if action == protocol.ACTION_QUICK_CALL:
+            self.show_quick_call()
+            return
+        if action == protocol.ACTION_TEST_ACCEPT:
+            self._test_accept()
+            return
+        self.show_window()
+        if action == protocol.ACTION_OPEN_URI:
+            self.window.open_uri(request.uri or request.number_text, Origin.TEL_LINK)
+        elif action == protocol.ACTION_CALL and request.number_text:
+            self.window.open_uri(request.number_text, Origin.HANDOFF)
+
+    def _test_accept(self) -> None:
+        """Test hook (only with DIALER_TEST_HOOKS=1, checked again here): press Call in the open
+        confirmation, as a user would. Lets end-to-end tests drive the real app through the socket."""
+        from dialer.desktop import protocol
+
+        if not protocol.test_hooks_enabled():
+            log.warning("test hook refused: %s is not set", protocol.TEST_HOOKS_ENV)
+            return
+        dialog = self.window.confirm_dialog
+        if dialog is not None and dialog.isVisible():
+            dialog.accept()
+
+    # ------------------------------------------------------------------ window, tray, quick call
+    def show_window(self) -> None:
         self.window.show()
+        if self.window.isMinimized():
+            self.window.showNormal()
         self.window.raise_()
         self.window.activateWindow()
-        action = getattr(request, "action", "")
-        if action == "open-uri":
-            self.window.open_uri(request.uri or request.number_text, Origin.TEL_LINK)
-        elif action == "call" and request.number_text:
-            self.window.open_uri(request.number_text, Origin.HANDOFF)
-        elif action == "quick-call":
-            clip = QtGui.QGuiApplication.clipboard()
-            text = clip.text() if clip is not None else ""
-            from dialer.ui.number_field import extract_number
 
-            number = extract_number(text, self.window.region) if text else None
-            if number:
-                self.window.open_uri(number, Origin.CLIPBOARD)
+    def toggle_window(self) -> None:
+        if self.window.isVisible() and not self.window.isMinimized():
+            self.window.hide()
+        else:
+            self.show_window()
+
+    def tray_wanted(self) -> bool:
+        if self.use_tray is not None:
+            return self.use_tray
+        from dialer.ui import tray
+
+        return tray.available()
+
+    def _start_tray(self) -> None:
+        """The tray icon (when the desktop has a tray); closing the window then keeps the app there."""
+        if self.tray is not None or not self.tray_wanted():
+            self.window.close_to_tray = self.tray is not None
+            return
+        from dialer.ui.tray import Tray
+
+        tray = Tray(self.service, self.window, parent=self)
+        tray.quickCallRequested.connect(self.show_quick_call)
+        tray.clipboardCallRequested.connect(self.call_from_clipboard)
+        tray.callRequested.connect(self._call_from_tray)
+        tray.toggleWindowRequested.connect(self.toggle_window)
+        tray.quitRequested.connect(self.quit_requested.set)
+        if self.bridge is not None:
+            self.bridge.callEvent.connect(self._on_call_event)
+        self.window.balanceChanged.connect(self._update_tray_tooltip)
+        tray.show()
+        self.tray = tray
+        self.window.close_to_tray = True
+        self._update_tray_tooltip()
+
+    def _update_tray_tooltip(self) -> None:
+        if self.tray is None:
+            return
+        panel = self.window._call_panel
+        call = None
+        if panel is not None and panel.is_live and panel.active is not None:
+            call = panel.active.plan.info.international if panel.active.plan.info is not None \
+                else panel.active.plan.destination
+        self.tray.set_status(self.window.balance.label.text(), call)
+
+    def _on_call_event(self, event: Any) -> None:
+        if self.tray is None:
+            return
+        self._update_tray_tooltip()
+        if event.kind == "started" and not self.window.isVisible():
+            self.show_window()  # the live call (and its Hang up) is in the window
+        if event.kind == "finished":
+            from dialer.ui.tray import outcome_message
+
+            self.tray.notify(*outcome_message(event.call))
+
+    def _on_hidden_to_tray(self) -> None:
+        """The window closed with a tray present: say once where the app went (remembered in settings)."""
+        settings = getattr(self.service, "settings", None)
+        if self.tray is None or settings is None or settings.get(TRAY_HINT_SETTING, False):
+            return
+        settings.set(TRAY_HINT_SETTING, True)
+        self.tray.notify("Dialer is still running",
+                         "It stays in the tray so links and quick calls open at once. "
+                         "Quit from the tray menu or with Ctrl+Q.")
+
+    def show_quick_call(self) -> None:
+        """The small always-on-top popup: type a number or a name, Enter asks to confirm the call."""
+        if self.service is None:
+            self.window.status.showMessage("Still starting; try again in a moment.", 4000)
+            return
+        if self.quick_popup is None:
+            from dialer.ui.quick_call import QuickCallPopup
+
+            popup = QuickCallPopup(self.service, self.window.region)
+            popup.callRequested.connect(self._call_from_tray)
+            self.quick_popup = popup
+        self.quick_popup.popup()
+
+    def _call_from_tray(self, number: str, name: str = "") -> None:
+        from dialer.core.calls import Origin
+
+        self.window.dial_page.number.set_number(number)
+        self.window.start_call(number, Origin.TRAY, name or None)
+
+    def call_from_clipboard(self) -> None:
+        """Call the number just copied, after the confirmation; say so plainly when there is none."""
+        from dialer.core.calls import Origin
+        from dialer.desktop.clipboard import NO_NUMBER_MESSAGE, number_from_clipboard_text
+
+        clipboard = QtGui.QGuiApplication.clipboard()
+        text = clipboard.text() if clipboard is not None else ""
+        number = number_from_clipboard_text(text, self.window.region)
+        if number is None:
+            self.window.status.showMessage(NO_NUMBER_MESSAGE, 8000)
+            if self.tray is not None and self.tray.is_visible():
+                self.tray.notify("No number in the clipboard", NO_NUMBER_MESSAGE)
             else:
-                self.window.status.showMessage("The clipboard holds no phone number.", 5000)
+                self._no_number_box()
+            return
+        self.window.dial_page.number.set_number(number)
+        self.window.start_call(number, Origin.CLIPBOARD, None)
+
+    def _no_number_box(self) -> None:
+        from dialer.desktop.clipboard import NO_NUMBER_MESSAGE
+
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Information, "No number in the clipboard",
+                                    NO_NUMBER_MESSAGE, QtWidgets.QMessageBox.StandardButton.Ok, self.window)
+        box.setObjectName("noClipboardNumber")
+        box.setAccessibleName("No number in the clipboard")
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.no_number_box = box
+        box.open()
 
     # ------------------------------------------------------------------------- demo: try it, OTP
     def _on_demo_requested(self) -> None:
@@ -338,6 +491,13 @@ class AppController(QtCore.QObject):
             self._watching_dialogs = False
         if self.ipc is not None:
             self.ipc.close()
+        if self.quick_popup is not None:
+            self.quick_popup.close()
+            self.quick_popup.deleteLater()
+            self.quick_popup = None
+        if self.tray is not None:
+            self.tray.close()
+            self.tray = None
         if self.bridge is not None:
             await self.bridge.aclose()
         if self.service is not None:
@@ -397,16 +557,16 @@ def seed_demo_data(service: Any) -> None:
 
 
 def _configure_logging() -> None:
-    from dialer import paths
+    """The masked, rotating log of :mod:`dialer.logsetup`, unless the command line set it up already
+    (adding a second handler wrote every line twice)."""
+    if logging.getLogger().handlers:
+        return
+    from dialer import logsetup
 
     try:
-        handler: logging.Handler = logging.FileHandler(paths.log_dir() / "dialer.log", encoding="utf-8")
+        logsetup.configure()
     except OSError:
-        handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
+        logging.basicConfig(level=logging.INFO)
 
 
 def create_app() -> QtWidgets.QApplication:
@@ -432,8 +592,12 @@ def _wait_for_paint(app: QtWidgets.QApplication, painted: _FirstPaint) -> None:
         app.processEvents(flags, 50)
 
 
-def run(*, demo: bool = False, uri: str | None = None, minimized: bool = False) -> int:
-    """Start the desktop app; returns the process exit code."""
+def run(*, demo: bool = False, uri: str | None = None, minimized: bool = False, quick_call: bool = False) -> int:
+    """Start the desktop app; returns the process exit code.
+
+    ``minimized`` starts hidden in the tray (minimised when the desktop has no tray); ``quick_call``
+    opens the quick-call popup once the app has loaded (``dialer quick-call`` with no app running).
+    """
     app = create_app()
     from dialer.ui import theme
     from dialer.ui.main_window import MainWindow
@@ -442,8 +606,13 @@ def run(*, demo: bool = False, uri: str | None = None, minimized: bool = False) 
     theme.follow_system(app)
     window = MainWindow(demo=demo)
     painted = _FirstPaint(window)
+    in_tray = False
     if minimized:
-        window.showMinimized()
+        from dialer.ui import tray
+
+        in_tray = tray.available()
+        if not in_tray:
+            window.showMinimized()
     else:
         window.show()
     if not minimized:  # the first paint happens before asyncio, qasync and the service load
@@ -454,7 +623,7 @@ def run(*, demo: bool = False, uri: str | None = None, minimized: bool = False) 
         window.allow_close()
         window.close()
         return 0
-    return run_loop(app, window, demo=demo, uri=uri)
+    return run_loop(app, window, demo=demo, uri=uri, minimized=in_tray, quick_call=quick_call)
 
 
 class _SignalWatcher(QtCore.QObject):
@@ -493,7 +662,8 @@ class _SignalWatcher(QtCore.QObject):
         self._write.close()
 
 
-def run_loop(app: QtWidgets.QApplication, window: Any, *, demo: bool, uri: str | None) -> int:
+def run_loop(app: QtWidgets.QApplication, window: Any, *, demo: bool, uri: str | None,
+             minimized: bool = False, quick_call: bool = False) -> int:
     import asyncio
 
     import qasync
@@ -501,7 +671,7 @@ def run_loop(app: QtWidgets.QApplication, window: Any, *, demo: bool, uri: str |
     from dialer.ui import errors
 
     _configure_logging()
-    controller = AppController(app, window, demo=demo, uri=uri)
+    controller = AppController(app, window, demo=demo, uri=uri, minimized=minimized, quick_call=quick_call)
     watcher = _SignalWatcher(controller.quit_requested.set) if sys.platform != "win32" else None
 
     async def main() -> int:

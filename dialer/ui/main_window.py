@@ -4,7 +4,7 @@ Built in two steps for a fast start: the constructor creates only plain widgets 
 no service), so the window paints at once; :meth:`MainWindow.attach` wires the service in afterwards.
 
 Keyboard: Ctrl+1/2/3 switch tabs, Ctrl+L focuses the number, Enter calls, Esc hangs up, digits send tones
-during a call, Ctrl+F searches contacts.
+during a call, Ctrl+F searches the contacts or the history (whichever tab shows; contacts from Dial).
 """
 
 from __future__ import annotations
@@ -165,6 +165,8 @@ class MainWindow(QtWidgets.QMainWindow):
     """The app's window. ``closing`` asks the app to shut down in order (service first, then Qt)."""
 
     closing = QtCore.Signal()
+    hiddenToTray = QtCore.Signal()  # closed while a tray icon keeps the app running
+    balanceChanged = QtCore.Signal()  # the balance line changed (the tray tooltip repeats it)
     demoRequested = QtCore.Signal()
     dialogsChanged = QtCore.Signal()  # a dialog of ours opened or closed (the demo watches for sign-in)
 
@@ -181,6 +183,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self._picked_name: str | None = None
         self._placing = False
         self._allow_close = False
+        self._quitting = False
+        self.close_to_tray = False  # set by the app when a tray icon exists: closing only hides
+        self._balance_task: Any = None
+        self._balance_key: object = None
+        self._reload_task: Any = None
         self.confirm_dialog: ConfirmDialog | None = None
         self.dialogs: list[QtWidgets.QDialog] = []
 
@@ -251,7 +258,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self._action("&History", "history", "Ctrl+3", lambda: self.show_tab(TAB_HISTORY)),
         ]
         self.act_focus = self._action("Go to number", None, "Ctrl+L", self.focus_number)
-        self.act_search = self._action("Search contacts", "search", "Ctrl+F", self.search_contacts)
+        self.act_search = self._action("Search", "search", "Ctrl+F", self.search_current,
+                                       "Search the contacts or the history, whichever shows")
 
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
@@ -394,6 +402,14 @@ class MainWindow(QtWidgets.QMainWindow):
             old.deleteLater()
 
     async def reload_accounts(self) -> None:
+        """Reload the signed-in accounts and the balance; calls made while one runs share it."""
+        import asyncio
+
+        if self._reload_task is None or self._reload_task.done():
+            self._reload_task = asyncio.ensure_future(self._reload_accounts())
+        await self._reload_task  # not shielded: cancelling the caller (shutdown) cancels the reload
+
+    async def _reload_accounts(self) -> None:
         if self.service is None:
             return
         accounts = list(await maybe_await(self.service.accounts.list()))
@@ -422,9 +438,18 @@ class MainWindow(QtWidgets.QMainWindow):
             self.dial_page.number.setFocus()
             self.dial_page.number.selectAll()
 
+    def search_current(self) -> None:
+        """Ctrl+F: search the history when it shows, else the contacts."""
+        if self.tabs.currentIndex() == TAB_HISTORY:
+            self._focus_search(self.history_view)
+        else:
+            self.search_contacts()
+
     def search_contacts(self) -> None:
         self.tabs.setCurrentIndex(TAB_CONTACTS)
-        view = self.contacts_view
+        self._focus_search(self.contacts_view)
+
+    def _focus_search(self, view: QtWidgets.QWidget) -> None:
         focus = getattr(view, "focus_search", None)
         if callable(focus):
             focus()
@@ -749,6 +774,21 @@ class MainWindow(QtWidgets.QMainWindow):
         return str(url) if url else None
 
     async def _refresh_balance(self) -> None:
+        """Fetch and show the balance; a request for the same account while one runs shares it (start-up
+        asked up to four times: the accounts reload and the account picker both refresh)."""
+        import asyncio
+
+        account = self.dial_page.accounts.current_account()
+        key = (id(self.service), account.id if account is not None else None)
+        if self._balance_task is None or self._balance_task.done() or self._balance_key != key:
+            self._balance_key = key
+            self._balance_task = asyncio.ensure_future(self._fetch_balance())
+        try:
+            await self._balance_task
+        finally:
+            self.balanceChanged.emit()
+
+    async def _fetch_balance(self) -> None:
         account = self.dial_page.accounts.current_account()
         if account is None or self.service is None:
             self.balance.show_none()
@@ -777,6 +817,7 @@ class MainWindow(QtWidgets.QMainWindow):
         current = self.dial_page.accounts.current_account()
         if current is not None and current.id == account.id:
             self.balance.show_balance(value, wallet)
+            self.balanceChanged.emit()
 
     def top_up(self) -> None:
         url = getattr(self, "_wallet", None)
@@ -858,7 +899,12 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ---------------------------------------------------------------------------------- closing
     def request_quit(self) -> None:
-        self.close()
+        """Quit (Ctrl+Q, the tray's Quit): unlike closing the window, never just hides it in the tray."""
+        self._quitting = True
+        try:
+            self.close()
+        finally:
+            self._quitting = False
 
     def allow_close(self) -> None:
         self._allow_close = True
@@ -868,6 +914,10 @@ class MainWindow(QtWidgets.QMainWindow):
             event.accept()
             return
         event.ignore()  # the app closes the service first, then the window (see app.py)
+        if self.close_to_tray and not self._quitting:  # the tray keeps the app (and a live call) going
+            self.hide()
+            self.hiddenToTray.emit()
+            return
         if self.call_live and self.service is not None:
             self._ask_quit_during_call()
             return
