@@ -1,6 +1,7 @@
 """`dialer call NUMBER`: confirm, place, follow the call to its end, exit with its outcome.
 
-Exit codes: 0 the call completed (or, for a provider that reports no progress, the request was accepted);
+Exit codes: 0 the call completed (or, for a provider that reports no progress, the request was accepted;
+or the call was passed to the running window, which asks to confirm it);
 1 the call did not complete (busy, no answer, failed, refused by the provider); 2 the call was not placed
 (bad number, no account, not confirmed); 3 the outcome is unknown (the request may have been placed);
 130 interrupted.
@@ -36,10 +37,45 @@ def register(sub: Any) -> None:
 
 
 def _call(args: argparse.Namespace) -> int:
+    handed = _hand_off(args)
+    if handed is not None:
+        return handed
     try:
         return asyncio.run(_call_async(args))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+
+
+def _hand_off(args: argparse.Namespace) -> int | None:
+    """Plain `dialer call NUMBER` while the window runs: the window asks to confirm and follows the call.
+
+    Returns the exit code (0 handed over, 2 refused), or None to go on here: no instance runs, or an option
+    only this command honours was given (--yes, --json, --provider, --mode, --from, --dtmf, ...), so
+    scripts keep their behaviour whether or not the window is open.
+    """
+    if args.yes or args.json or args.allow_premium or any(
+            value is not None for value in (args.provider, args.mode, args.own_number, args.dtmf, args.max_minutes)):
+        return None
+    from dialer.desktop import handoff, protocol
+
+    number = args.number.strip()
+    if number.lower().startswith(("tel:", "callto:")):
+        action, payload = protocol.ACTION_OPEN_URI, {"uri": number}
+    else:
+        action, payload = protocol.ACTION_CALL, {"number": number}
+    try:
+        protocol.encode_request(action, payload)
+    except protocol.ProtocolError:
+        return None  # not a number the window takes: this command explains what is wrong with it
+    try:
+        handoff.send(action, payload)
+    except handoff.NotRunning:
+        return None
+    except handoff.HandoffError as exc:
+        _err(str(exc))
+        return EXIT_NOT_PLACED
+    print("Passed to the running dialer: confirm the call in its window.", file=sys.stderr)
+    return EXIT_OK
 
 
 def _err(message: str) -> None:
