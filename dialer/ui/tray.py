@@ -65,6 +65,7 @@ class Tray(QtCore.QObject):
 
         self.service = service
         self.window = window
+        self.last_notification: tuple[str, str] | None = None
         self.menu = QtWidgets.QMenu()
         self.menu.setObjectName("trayMenu")
         self.menu.setAccessibleName("Dialer tray menu")

@@ -1,0 +1,100 @@
+"""Hand-offs reaching the running app: quick-call opens the popup, show brings the window back, the test hook
+is refused without DIALER_TEST_HOOKS. Also the shared set-up of the tray and quick-call GUI tests: the whole
+app controller on the demo data.
+
+Offscreen has no system tray, so ``use_tray=True`` builds the :class:`dialer.ui.tray.Tray` (menu, actions,
+tooltip, close-to-tray) without ever showing its icon.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dialer.ui.app import AppController
+from dialer.ui.main_window import MainWindow
+from tests.gui.conftest import run, sandbox_calls
+
+
+@contextmanager
+def loaded_app(qtbot: Any, qapp: Any, home: Path, sandbox_url: str, *, use_tray: bool) -> Iterator[AppController]:
+    window = MainWindow(demo=True)
+    qtbot.addWidget(window)
+    window.show()
+    ctl = AppController(qapp, window, demo=True, uri=None, sandbox_url=sandbox_url, home=home / "demo",
+                        single_instance=False, use_tray=use_tray)
+    try:
+        run(qtbot, ctl.load())
+        qtbot.waitUntil(lambda: window.dial_page.accounts.current_account() is not None, timeout=10_000)
+        yield ctl
+    finally:
+        if window.call_live:
+            window.hang_up()
+            qtbot.waitUntil(lambda: not window.call_live, timeout=20_000)
+        run(qtbot, ctl.shutdown())
+
+
+def confirmation(qtbot: Any, ctl: AppController) -> Any:
+    """The confirmation dialog once it is on screen."""
+    win = ctl.window
+    qtbot.waitUntil(lambda: win.confirm_dialog is not None and win.confirm_dialog.isVisible(), timeout=10_000)
+    return win.confirm_dialog
+
+
+def cancel(qtbot: Any, ctl: AppController) -> None:
+    ctl.window.confirm_dialog.reject()
+    qtbot.waitUntil(lambda: ctl.window.confirm_dialog is None, timeout=5_000)
+
+
+def request(action: str, number: str = "", uri: str = "") -> Any:
+    from dialer.core.calls import Origin
+    from dialer.desktop.requests import HandoffRequest
+
+    return HandoffRequest(action=action, number_text=number, uri=uri,
+                          origin=Origin.TEL_LINK if uri else Origin.HANDOFF)
+
+
+def test_quick_call_hand_off_opens_the_popup_and_show_brings_the_window_back(
+        qtbot: Any, qapp: Any, loop: Any, dialer_home: Path, sandbox_url: str) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=False) as ctl:
+        ctl.window.hide()
+        ctl.handle_request(request("quick-call"))
+        qtbot.waitUntil(lambda: ctl.quick_popup is not None and ctl.quick_popup.isVisible(), timeout=5_000)
+        assert not ctl.window.isVisible()  # only the popup: the window stays out of the way
+        assert ctl.window.confirm_dialog is None
+        ctl.quick_popup.close()
+        ctl.handle_request(request("show"))
+        qtbot.waitUntil(ctl.window.isVisible, timeout=5_000)
+        assert sandbox_calls(sandbox_url) == []
+
+
+def test_call_and_link_hand_offs_fill_the_number_and_ask_first(
+        qtbot: Any, qapp: Any, loop: Any, dialer_home: Path, sandbox_url: str) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=False) as ctl:
+        ctl.handle_request(request("call", number="+442079460958"))
+        dialog = confirmation(qtbot, ctl)
+        assert "+44 20 7946 0958" in dialog.windowTitle()
+        cancel(qtbot, ctl)
+        ctl.handle_request(request("open-uri", number="+1-201-555-0123", uri="tel:+1-201-555-0123;postd=pp22"))
+        dialog = confirmation(qtbot, ctl)
+        assert "+1 201-555-0123" in dialog.windowTitle()
+        cancel(qtbot, ctl)
+        assert sandbox_calls(sandbox_url) == []
+
+
+def test_the_accept_hook_does_nothing_without_the_test_environment(
+        qtbot: Any, qapp: Any, loop: Any, dialer_home: Path, sandbox_url: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DIALER_TEST_HOOKS", raising=False)
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=False) as ctl:
+        ctl.handle_request(request("call", number="+442079460958"))
+        confirmation(qtbot, ctl)
+        ctl.handle_request(request("test-accept"))  # even if a request got this far, the app refuses it
+        qtbot.wait(500)
+        assert ctl.window.confirm_dialog is not None and ctl.window.confirm_dialog.isVisible()
+        assert sandbox_calls(sandbox_url) == []
+        cancel(qtbot, ctl)

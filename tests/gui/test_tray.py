@@ -1,0 +1,148 @@
+"""The tray: its menu (favourites, recent numbers), calls that always ask first, the clipboard's number,
+the tooltip, and closing the window into the tray versus quitting.
+
+Offscreen has no tray: the Tray object is built anyway (``use_tray=True``) and its menu driven directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dialer.core.calls import Origin
+from dialer.qt import QtGui, QtWidgets
+from dialer.ui.app import TRAY_HINT_SETTING
+from tests.gui.conftest import sandbox_calls
+from tests.gui.test_handoff_app import cancel, confirmation, loaded_app
+
+
+def menu_texts(menu: QtWidgets.QMenu) -> list[str]:
+    return [a.text() for a in menu.actions() if not a.isSeparator() or a.text()]
+
+
+def action_named(ctl: Any, object_name: str) -> Any:
+    found = [a for a in ctl.tray.menu.actions() if a.objectName() == object_name]
+    assert len(found) == 1, object_name
+    return found[0]
+
+
+def test_menu_lists_quick_call_favourites_recent_numbers_clipboard_window_and_quit(
+        qtbot: Any, qapp: Any, loop: Any, dialer_home: Path, sandbox_url: str) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        tray = ctl.tray
+        tray.rebuild_menu()
+        texts = menu_texts(tray.menu)
+        assert texts[0] == "Quick call…"
+        assert texts[1] == "Favourites"
+        favourites = tray.menu.actions()[1].menu()
+        assert menu_texts(favourites) == ["Ada Lovelace — +44 20 7946 0958"]  # the demo's one favourite
+        assert "Recent" in texts
+        recent = texts[texts.index("Recent") + 1: texts.index("Call number in clipboard")]
+        # The demo history, newest first, with the contact's name where there is one.
+        assert recent == ["Ada Lovelace — +44 20 7946 0958", "Grace Hopper — +1 202-555-0143",
+                          "+1 415-555-0100"]
+        assert texts[-3:] == ["Call number in clipboard", "Hide window", "Quit"]
+        ctl.window.hide()
+        tray.rebuild_menu()
+        assert menu_texts(tray.menu)[-2] == "Show window"
+
+
+def test_recent_numbers_are_the_last_five_distinct(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
+                                                   sandbox_url: str) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        recent = ctl.service.history.recent_numbers(5)
+        ctl.tray.rebuild_menu()
+        numbers = [a.data() for a in ctl.tray.call_actions()][1:]  # after the favourite
+        assert numbers == recent[:5]
+
+
+def test_a_favourite_from_the_tray_asks_first_and_places_nothing_when_cancelled(
+        qtbot: Any, qapp: Any, loop: Any, dialer_home: Path, sandbox_url: str) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        ctl.tray.rebuild_menu()
+        favourite = ctl.tray.call_actions()[0]
+        favourite.trigger()
+        dialog = confirmation(qtbot, ctl)
+        assert dialog.plan.origin is Origin.TRAY
+        assert dialog.plan.display_name == "Ada Lovelace"
+        assert "+44 20 7946 0958" in dialog.windowTitle()
+        qtbot.wait(300)
+        assert sandbox_calls(sandbox_url) == []
+        cancel(qtbot, ctl)
+        assert sandbox_calls(sandbox_url) == []
+
+
+def test_call_number_in_clipboard_asks_first(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
+                                             sandbox_url: str) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        QtGui.QGuiApplication.clipboard().setText("Grace: +1 202 555 0143 (office)")
+        ctl.tray.rebuild_menu()
+        action_named(ctl, "trayClipboard").trigger()
+        dialog = confirmation(qtbot, ctl)
+        assert dialog.plan.origin is Origin.CLIPBOARD
+        assert "+1 202-555-0143" in dialog.windowTitle()
+        qtbot.wait(300)
+        assert sandbox_calls(sandbox_url) == []
+        cancel(qtbot, ctl)
+        assert sandbox_calls(sandbox_url) == []
+
+
+def test_a_clipboard_without_a_number_says_so(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
+                                              sandbox_url: str) -> None:
+    from dialer.desktop.clipboard import NO_NUMBER_MESSAGE
+
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        QtGui.QGuiApplication.clipboard().setText("see you at 10, room 4")
+        ctl.tray.rebuild_menu()
+        action_named(ctl, "trayClipboard").trigger()
+        # No tray icon on screen (offscreen), so the message comes as a box over the window.
+        qtbot.waitUntil(lambda: getattr(ctl, "no_number_box", None) is not None
+                        and ctl.no_number_box.isVisible(), timeout=5_000)
+        assert ctl.no_number_box.text() == NO_NUMBER_MESSAGE
+        assert "No phone number in the clipboard" in ctl.window.status.currentMessage()
+        ctl.no_number_box.accept()
+        assert ctl.window.confirm_dialog is None
+        assert sandbox_calls(sandbox_url) == []
+
+
+def test_tooltip_shows_the_balance(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
+                                   sandbox_url: str) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        qtbot.waitUntil(lambda: "checking" not in ctl.window.balance.label.text(), timeout=10_000)
+        qtbot.waitUntil(lambda: ctl.window.balance.label.text() in ctl.tray.tooltip(), timeout=5_000)
+        assert ctl.tray.tooltip().startswith("Dialer")
+        assert "Balance" in ctl.tray.tooltip()
+
+
+def test_closing_the_window_keeps_the_app_in_the_tray_and_hints_once(
+        qtbot: Any, qapp: Any, loop: Any, dialer_home: Path, sandbox_url: str) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        win = ctl.window
+        assert ctl.service.settings.get(TRAY_HINT_SETTING) is None
+        win.close()
+        assert not win.isVisible()
+        assert not ctl.quit_requested.is_set()  # still running, in the tray
+        assert ctl.tray.last_notification[0] == "Dialer is still running"
+        assert ctl.service.settings.get(TRAY_HINT_SETTING) is True
+        ctl.tray.last_notification = None
+        ctl.toggle_window()
+        assert win.isVisible()
+        win.close()
+        assert ctl.tray.last_notification is None  # the hint is shown only once
+        action_named(ctl, "trayQuit").trigger()
+        assert ctl.quit_requested.is_set()
+
+
+def test_without_a_tray_closing_the_window_quits(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
+                                                 sandbox_url: str) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=False) as ctl:
+        assert ctl.tray is None
+        ctl.window.close()
+        assert ctl.quit_requested.is_set()
+
+
+def test_ctrl_q_quits_even_with_a_tray(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
+                                       sandbox_url: str) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        ctl.window.act_quit.trigger()
+        assert ctl.quit_requested.is_set()
