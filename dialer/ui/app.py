@@ -140,6 +140,7 @@ class AppController(QtCore.QObject):
         self._watching_dialogs = False
         window.closing.connect(self.quit_requested.set)
         window.hiddenToTray.connect(self._on_hidden_to_tray)
+        window.confirmationShown.connect(self._on_confirmation_shown)
         window.demoRequested.connect(self._on_demo_requested)
 
     # ------------------------------------------------------------------------------------ start
@@ -284,6 +285,15 @@ class AppController(QtCore.QObject):
         dialog = self.window.confirm_dialog
         if dialog is not None and dialog.isVisible():
             dialog.accept()
+
+    def _on_confirmation_shown(self, plan: Any) -> None:
+        """Log it; with DIALER_TEST_HOOKS=1 also print ``CONFIRM-SHOWN <e164>`` (end-to-end tests wait
+        for that line before checking that nothing was placed yet)."""
+        from dialer.desktop import protocol
+
+        log.info("Confirmation shown (%s)", getattr(plan.origin, "value", plan.origin))
+        if protocol.test_hooks_enabled():
+            print(f"CONFIRM-SHOWN {plan.destination}", flush=True)
 
     # ------------------------------------------------------------------ window, tray, quick call
     def show_window(self) -> None:

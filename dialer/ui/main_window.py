@@ -167,6 +167,7 @@ class MainWindow(QtWidgets.QMainWindow):
     closing = QtCore.Signal()
     hiddenToTray = QtCore.Signal()  # closed while a tray icon keeps the app running
     balanceChanged = QtCore.Signal()  # the balance line changed (the tray tooltip repeats it)
+    confirmationShown = QtCore.Signal(object)  # the CallPlan now waiting for the user's Call
     demoRequested = QtCore.Signal()
     dialogsChanged = QtCore.Signal()  # a dialog of ours opened or closed (the demo watches for sign-in)
 
@@ -669,6 +670,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         dialog.finished.connect(finished)
         dialog.open()
+        self.confirmationShown.emit(plan)
         try:
             result = await future
         finally:
