@@ -25,6 +25,7 @@ import fnmatch
 import json
 import random
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -229,6 +230,7 @@ class SandboxMiddleware:
             "query": urlencode(_mask_pairs(parse_qsl(query, keep_blank_values=True))),
             "headers": {k: (MASK if k in SECRET_HEADERS else v) for k, v in headers.items()},
             "body": masked_body(headers.get("content-type", ""), raw), "status": None, "fault": None,
+            "received_monotonic": time.monotonic(),  # real time.monotonic() (not the sandbox clock): benchmarks
         }
         self.state.requests.append(entry)
         fault = self.faults.pick(provider, method, path)
