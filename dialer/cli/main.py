@@ -115,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     uri: str | None = None
     if args_list and _is_uri(args_list[0]):
         uri, args_list = args_list[0], args_list[1:]
+    elif args_list and _is_uri(args_list[-1]) and all(a in WINDOW_FLAGS for a in args_list[:-1]):
+        uri, args_list = args_list[-1], args_list[:-1]  # `dialer --demo tel:...`: the link after the flags
 
     args: argparse.Namespace | WindowArgs | None = window_args(args_list)
     if args is None:
