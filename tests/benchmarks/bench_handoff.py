@@ -1,132 +1,127 @@
-"""What a ``tel:`` link click costs when dialer is already running.
+"""What a ``tel:`` link click costs when dialer is already running, until the running window shows it.
 
-Each round times, in fresh processes, ``python -c pass`` (the interpreter's own start-up, the baseline)
-and ``python -m dialer tel:+12015550123`` (plus the ``dialer`` console script when installed) handing the
-link to a running listener; ``handoff_extra_ms`` is the median difference, i.e. what dialer adds on top
-of starting Python. The listener is the real hand-off server (``IpcServer`` on a QCoreApplication, in its
-own process) when PySide6 is importable, else a minimal standard-library socket listener that answers
-``{"ok": true}`` (``listener_is_qt_server`` says which). Target: well under 60 ms extra.
+The running instance is the real app (``MainWindow`` and ``AppController`` in demo mode, its single-
+instance ``IpcServer``, offscreen Qt) in its own process, against a sandbox in this process. A small hook
+in that process prints ``time.monotonic()`` (system-wide on Linux) as soon as the confirmation dialog for
+the handed-over number is visible, then closes the dialog (nothing is ever called). Each round, in fresh
+processes, alternately:
+
+* ``python -c pass``: the interpreter's own start-up and exit (the baseline);
+* the ``dialer`` console script's code (``from dialer.cli.main import main``) with ``tel:+12015550123``,
+  timed from just before the spawn until the running window shows the number.
+
+Figures (medians): ``handoff_extra_ms`` = shown - baseline, i.e. what dialer adds on top of starting
+Python (target <= 60); ``handoff_shown_ms``; ``handoff_exit_ms`` (until the link process has exited);
+``python_pass_ms``.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
+
+from tests.benchmarks import _apps
 
 URI = "tel:+12015550123"
 
-_QT_LISTENER = """
-import sys
+_RUNNING_APP = """
+import asyncio, os, sys, time
 from dialer.qt import QtCore
-from dialer.desktop import ipc_server
-app = QtCore.QCoreApplication([])
-server = ipc_server.IpcServer()
-server.listen()
-print("LISTENING", flush=True)
-sys.exit(app.exec())
+import qasync
+from dialer.ui import app as appmod
+from dialer.ui.main_window import MainWindow
+
+qapp = appmod.create_app()
+window = MainWindow(demo=True)
+window.show()
+ctl = appmod.AppController(qapp, window, demo=True, uri=None, sandbox_url=os.environ["DIALER_SANDBOX_URL"])
+
+def on_request(_request):
+    def check():
+        dialog = window.confirm_dialog
+        if dialog is not None and dialog.isVisible():
+            print(f"SHOWN {time.monotonic():.6f} {dialog.windowTitle()}", flush=True)
+            dialog.reject()
+        else:
+            QtCore.QTimer.singleShot(1, check)
+    check()
+
+async def main():
+    await ctl.load()
+    if ctl.ipc is None:
+        print("NO-SERVER", flush=True)
+        return
+    ctl.ipc.requestReceived.connect(on_request)  # after the controller's own handler
+    print("LISTENING", flush=True)
+    await asyncio.Event().wait()
+
+qasync.run(main())
 """
 
 
-def _stdlib_listener(path: str, stop: threading.Event) -> threading.Thread:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.bind(path)
-    sock.listen(8)
-    sock.settimeout(0.1)
-
-    def serve() -> None:
-        with sock:
-            while not stop.is_set():
-                try:
-                    conn, _ = sock.accept()
-                except TimeoutError:
-                    continue
-                with conn:
-                    data = b""
-                    while not data.endswith(b"\n"):
-                        chunk = conn.recv(4096)
-                        if not chunk:
-                            break
-                        data += chunk
-                    conn.sendall(b'{"ok": true}\n')
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    return thread
-
-
-def _time_process(args: list[str], env: dict[str, str]) -> float:
+def _time_pass(env: dict[str, str]) -> float:
     started = time.perf_counter()
-    result = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-    elapsed = (time.perf_counter() - started) * 1000
+    subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)
+    return (time.perf_counter() - started) * 1000
+
+
+def _time_handoff(app: subprocess.Popen[str], env: dict[str, str]) -> tuple[float, float]:
+    """(ms until the running window shows the number, ms until the link process exited)."""
+    assert app.stdout is not None
+    started = time.monotonic()
+    result = subprocess.run(_apps.dialer_command(URI), env=env, capture_output=True, text=True, check=False)
+    exited = time.monotonic()
     if result.returncode != 0:
-        raise RuntimeError(f"{args} failed ({result.returncode}): {result.stderr.decode(errors='replace')}")
-    return elapsed
+        raise RuntimeError(f"the hand-off failed ({result.returncode}): {result.stderr[-2000:]}")
+    line = app.stdout.readline().split()
+    if not line or line[0] != "SHOWN" or "555-0123" not in " ".join(line):
+        raise RuntimeError(f"the running app did not show the number: {line}")
+    return (float(line[1]) - started) * 1000, (exited - started) * 1000
 
 
 def run(quick: bool) -> dict[str, float]:
+    from dialer.sandbox.server import start_in_thread
+
     rounds = 5 if quick else 25
-    home = tempfile.mkdtemp(prefix="dh-bench-")
-    env = dict(os.environ, DIALER_HOME=home, QT_QPA_PLATFORM="offscreen")
-    stop = threading.Event()
-    listener: subprocess.Popen[str] | None = None
-    qt = 0.0
-    try:
+    sandbox = start_in_thread()
+    app: subprocess.Popen[str] | None = None
+    with tempfile.TemporaryDirectory(prefix="dh-handoff-") as tmp:
+        env = {**_apps.app_env(Path(tmp)), "DIALER_SANDBOX_URL": str(sandbox.url)}
         try:
-            listener = subprocess.Popen([sys.executable, "-c", _QT_LISTENER], env=env, text=True,
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            assert listener.stdout is not None
-            if listener.stdout.readline().strip() == "LISTENING":
-                qt = 1.0
-        except OSError:
-            pass
-        if not qt:
-            if listener is not None:
-                listener.kill()
-                listener.wait(10)
-                listener = None
-            socket_path = Path(home) / "run" / "dialer.sock"
-            socket_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _stdlib_listener(str(socket_path), stop)
-
-        commands: dict[str, list[str]] = {
-            "python_pass": [sys.executable, "-c", "pass"],
-            "handoff": [sys.executable, "-m", "dialer", URI],
-        }
-        script = Path(sys.executable).parent / "dialer"
-        if script.exists() or shutil.which("dialer"):
-            commands["console_script"] = [str(script if script.exists() else shutil.which("dialer")), URI]
-        samples: dict[str, list[float]] = {name: [] for name in commands}
-        timers: dict[str, Callable[[], float]] = {
-            name: (lambda cmd=cmd: _time_process(cmd, env)) for name, cmd in commands.items()
-        }
-        for timer in timers.values():  # warm the OS caches once
-            timer()
-        for _ in range(rounds):
-            for name, timer in timers.items():
-                samples[name].append(timer())
-    finally:
-        stop.set()
-        if listener is not None:
-            listener.kill()
-            listener.wait(10)
-        shutil.rmtree(home, ignore_errors=True)
-
-    medians = {name: statistics.median(values) for name, values in samples.items()}
-    figures = {f"{name}_median_ms": round(value, 1) for name, value in medians.items()}
-    figures["handoff_extra_ms"] = round(medians["handoff"] - medians["python_pass"], 1)
-    if "console_script" in medians:
-        figures["console_script_extra_ms"] = round(medians["console_script"] - medians["python_pass"], 1)
-    figures["listener_is_qt_server"] = qt
-    figures["rounds"] = float(rounds)
-    print(f"handoff_extra_ms={figures['handoff_extra_ms']} (listener: "
-          f"{'real IpcServer' if qt else 'stdlib stand-in'})", file=sys.stderr)
+            app = subprocess.Popen([sys.executable, "-c", _RUNNING_APP], env=env, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   cwd=Path(__file__).resolve().parents[2])
+            assert app.stdout is not None
+            ready = app.stdout.readline().strip()
+            if ready != "LISTENING":
+                raise RuntimeError(f"the running app did not start its hand-off server ({ready!r})")
+            _time_pass(env), _time_handoff(app, env)  # warm the OS caches once
+            passes: list[float] = []
+            shown: list[float] = []
+            exits: list[float] = []
+            for _ in range(rounds):
+                passes.append(_time_pass(env))
+                show_ms, exit_ms = _time_handoff(app, env)
+                shown.append(show_ms)
+                exits.append(exit_ms)
+        finally:
+            if app is not None:
+                app.kill()
+                app.wait(10)
+            sandbox.stop()
+    base = statistics.median(passes)
+    figures = {
+        "handoff_extra_ms": round(statistics.median(shown) - base, 1),
+        "handoff_shown_ms": round(statistics.median(shown), 1),
+        "handoff_exit_ms": round(statistics.median(exits), 1),
+        "handoff_exit_extra_ms": round(statistics.median(exits) - base, 1),
+        "python_pass_ms": round(base, 1),
+        "rounds": float(rounds),
+    }
+    print(f"handoff_extra_ms={figures['handoff_extra_ms']} (until the running window shows the number)",
+          file=sys.stderr)
     return figures
