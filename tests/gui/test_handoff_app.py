@@ -98,3 +98,18 @@ def test_the_accept_hook_does_nothing_without_the_test_environment(
         assert ctl.window.confirm_dialog is not None and ctl.window.confirm_dialog.isVisible()
         assert sandbox_calls(sandbox_url) == []
         cancel(qtbot, ctl)
+
+
+def test_start_up_asks_for_the_balance_once(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
+                                            sandbox_url: str) -> None:
+    import httpx
+
+    def balance_requests() -> int:
+        log = httpx.get(f"{sandbox_url}/_sandbox/requests", timeout=5).json()["requests"]
+        return sum(1 for r in log if isinstance(r, dict) and str(r.get("path", "")).endswith("/auth/me"))
+
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        qtbot.waitUntil(lambda: "Balance:" in ctl.window.balance.label.text()
+                        and "checking" not in ctl.window.balance.label.text(), timeout=10_000)
+        qtbot.wait(500)  # any late duplicate would arrive by now
+        assert balance_requests() == 1
