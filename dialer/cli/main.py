@@ -103,15 +103,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code is not None:
             return code
 
-    # Past the fast path: a masked log file and crash reports (see dialer.logsetup).
-    from dialer import logsetup
-
-    try:
-        logsetup.configure()
-    except OSError as exc:  # an unwritable log folder must not stop the command
-        print(f"dialer: not writing a log file ({exc.strerror or exc}).", file=sys.stderr)
-    logsetup.install_crash_reporter()
-
     uri: str | None = None
     if args_list and _is_uri(args_list[0]):
         uri, args_list = args_list[0], args_list[1:]
@@ -120,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args: argparse.Namespace | WindowArgs | None = window_args(args_list)
     if args is None:
+        set_up_logging()
         args = build_parser().parse_args(args_list)
     if args.untrusted:
         uri = args.untrusted[0]
@@ -130,7 +122,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from dialer.ui import app
 
-    return app.run(demo=args.demo, uri=uri, minimized=args.minimized)
+    # The window paints first; the log file and crash reports are set up right after (logging.handlers
+    # and the masking filter cost ~20 ms), before the event loop, the service or any network code runs.
+    deferred = set_up_logging if isinstance(args, WindowArgs) else None
+    return app.run(demo=args.demo, uri=uri, minimized=args.minimized, after_first_paint=deferred)
+
+
+def set_up_logging() -> None:
+    """A masked log file and crash reports (see dialer.logsetup); an unwritable folder only warns."""
+    from dialer import logsetup
+
+    try:
+        logsetup.configure()
+    except OSError as exc:  # an unwritable log folder must not stop the command
+        print(f"dialer: not writing a log file ({exc.strerror or exc}).", file=sys.stderr)
+    logsetup.install_crash_reporter()
 
 
 if __name__ == "__main__":  # pragma: no cover
