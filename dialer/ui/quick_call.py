@@ -27,6 +27,7 @@ class QuickCallPopup(QtWidgets.QFrame):
         self.service = service
         self.region = region
         self._matches: dict[str, tuple[str, str]] = {}  # completion text -> (number, name)
+        self._highlighted: str | None = None  # the suggestion the user moved to with the arrow keys
         self.setObjectName("quickCall")
         self.setAccessibleName("Quick call")
         self.setWindowTitle("Quick call")
@@ -61,11 +62,15 @@ class QuickCallPopup(QtWidgets.QFrame):
         self.field.textEdited.connect(self._update_completions)
         self.field.returnPressed.connect(self.submit)
         self.completer.activated[str].connect(self._completed)  # type: ignore[index]
+        self.completer.highlighted[str].connect(self._on_highlighted)  # type: ignore[index]
 
     # ------------------------------------------------------------------------------------ showing
     def popup(self) -> None:
         """Show centred near the top of the screen with the mouse, focused and empty."""
         self.field.clear()
+        self._matches.clear()
+        self._highlighted = None
+        self.model.setStringList([])
         self.hint.setText("Enter: call (asks first) · Esc: close")
         self.hint.setProperty("role", "muted")
         self.adjustSize()
@@ -85,8 +90,12 @@ class QuickCallPopup(QtWidgets.QFrame):
         super().keyPressEvent(event)
 
     # --------------------------------------------------------------------------------- completion
+    def _on_highlighted(self, entry: str) -> None:
+        self._highlighted = entry
+
     def _update_completions(self, text: str) -> None:
         query = text.strip()
+        self._highlighted = None
         self._matches.clear()
         entries: list[str] = []
         if len(query) >= 2:
@@ -116,9 +125,8 @@ class QuickCallPopup(QtWidgets.QFrame):
     def submit(self) -> None:
         popup = self.completer.popup()
         if popup is not None and popup.isVisible():
-            index = popup.currentIndex()
-            if index.isValid():
-                self.field.setText(str(index.data()))
+            if self._highlighted in self._matches:  # only a suggestion the user chose, never a guess
+                self.field.setText(self._highlighted)
             popup.hide()
         number, name = self.selection()
         if not number:

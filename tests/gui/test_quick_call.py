@@ -73,3 +73,27 @@ def test_escape_closes_and_an_unknown_name_is_explained(qtbot: Any, qapp: Any, l
         reopened = open_popup(qtbot, ctl)  # opens empty again, with the plain hint
         assert reopened.field.text() == "" and "Enter" in reopened.hint.text()
         assert sandbox_calls(sandbox_url) == []
+
+
+def test_with_several_matches_enter_takes_only_the_suggestion_chosen(qtbot: Any, qapp: Any, loop: Any,
+                                                                     dialer_home: Path, sandbox_url: str) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=False) as ctl:
+        popup = open_popup(qtbot, ctl)
+        qtbot.keyClicks(popup.field, "Ma")  # Margaret Hamilton and Marie Curie
+        assert len(popup.model.stringList()) == 2
+        qtbot.keyClick(popup.field, Qt.Key.Key_Return)  # no guess between the two
+        assert "No single contact matches" in popup.hint.text()
+        assert ctl.window.confirm_dialog is None
+        qtbot.keyClicks(popup.field, "r")  # "Mar": both still match; now choose the second
+        list_view = popup.completer.popup()
+        qtbot.waitUntil(list_view.isVisible, timeout=5_000)
+        qtbot.keyClick(list_view, Qt.Key.Key_Down)
+        qtbot.keyClick(list_view, Qt.Key.Key_Down)
+        chosen = popup.model.stringList()[1]
+        qtbot.keyClick(list_view, Qt.Key.Key_Return)
+        if popup.isVisible():  # the list took Enter to fill the field in; Enter again calls
+            qtbot.keyClick(popup.field, Qt.Key.Key_Return)
+        dialog = confirmation(qtbot, ctl)
+        assert dialog.plan.display_name == chosen.split(" — ")[0]
+        cancel(qtbot, ctl)
+        assert sandbox_calls(sandbox_url) == []
