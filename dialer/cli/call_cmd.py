@@ -10,10 +10,7 @@ or the call was passed to the running window, which asks to confirm it);
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import json
-import signal
 import sys
 from typing import Any
 
@@ -41,6 +38,8 @@ def _call(args: argparse.Namespace) -> int:
     if handed is not None:
         return handed
     try:
+        import asyncio  # here, not at module level: registering the commands must not import it
+
         return asyncio.run(_call_async(args))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -220,6 +219,10 @@ async def _call_async(args: argparse.Namespace) -> int:
 
 async def _follow(service: Any, active: Any) -> bool:
     """Wait for the end of the call; Ctrl-C hangs up where the provider can. True if interrupted."""
+    import asyncio
+    import contextlib
+    import signal
+
     from dialer.service import DialError
 
     loop = asyncio.get_running_loop()
