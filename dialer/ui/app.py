@@ -125,6 +125,8 @@ class AppController(QtCore.QObject):
         self.handed_off = False
         self.tray: Any = None
         self.quick_popup: Any = None
+        self.early_links: EarlyLinks | None = None
+        self._url_filter: QtCore.QObject | None = None
         self.sandbox_url = sandbox_url
         self.home = home
         self.single_instance = single_instance
@@ -192,11 +194,19 @@ class AppController(QtCore.QObject):
             from dialer.ui import errors
 
             errors.show_error("Sign-ins will not be remembered", str(warning), self.window)
-        if self.single_instance:
+        self.bridge.callEvent.connect(self._on_call_event)
+        later_links: list[str] = []
+        if self.early_links is not None:  # macOS: the link that started the app
+            later_links = self.early_links.stop()
+            if later_links and not self.uri:
+                self.uri = later_links.pop(0)
+        if self.single_instance and self.ipc is None:
             self._listen()
         if self.handed_off:
             return
         self._start_tray()
+        for url in later_links:
+            self._open_link_event(url)
         if self.uri:
             uri, self.uri = self.uri, None
             from dialer.core.calls import Origin
@@ -252,9 +262,16 @@ class AppController(QtCore.QObject):
             return
         server.requestReceived.connect(self.handle_request)
         self.ipc = server
-        if sys.platform == "darwin":  # macOS hands links over as QFileOpenEvent, not on the command line
-            self._url_filter = ipc_server.UrlOpenFilter(server, self.app)
-            self.app.installEventFilter(self._url_filter)
+        # macOS hands links to a running app as QFileOpenEvent (never sent elsewhere): same checks as a hand-off.
+        self._url_filter = ipc_server.UrlOpenFilter(server, self.app)
+        self.app.installEventFilter(self._url_filter)
+
+    def _open_link_event(self, url: str) -> None:
+        from dialer.desktop import ipc_server
+
+        request = ipc_server.request_from_url(url)
+        if request is not None:
+            self.handle_request(request)
 
     def handle_request(self, request: Any) -> None:
         """A hand-off from another process: fill the number in and ask to confirm (never call from it);
@@ -320,6 +337,8 @@ class AppController(QtCore.QObject):
     def _start_tray(self) -> None:
         """The tray icon (when the desktop has a tray); closing the window then keeps the app there."""
         if self.tray is not None or not self.tray_wanted():
+            if self.tray is not None:
+                self.tray.service = self.service  # switched to the demo: a new service
             self.window.close_to_tray = self.tray is not None
             return
         from dialer.ui.tray import Tray
@@ -330,8 +349,6 @@ class AppController(QtCore.QObject):
         tray.callRequested.connect(self._call_from_tray)
         tray.toggleWindowRequested.connect(self.toggle_window)
         tray.quitRequested.connect(self.quit_requested.set)
-        if self.bridge is not None:
-            self.bridge.callEvent.connect(self._on_call_event)
         self.window.balanceChanged.connect(self._update_tray_tooltip)
         tray.show()
         self.tray = tray
@@ -502,6 +519,9 @@ class AppController(QtCore.QObject):
             self._watching_dialogs = False
         if self.ipc is not None:
             self.ipc.close()
+        if self._url_filter is not None:
+            self.app.removeEventFilter(self._url_filter)
+            self._url_filter = None
         if self.quick_popup is not None:
             self.quick_popup.close()
             self.quick_popup.deleteLater()
@@ -620,16 +640,19 @@ def run(*, demo: bool = False, uri: str | None = None, minimized: bool = False, 
     theme.follow_system(app)
     window = MainWindow(demo=demo)
     painted = _FirstPaint(window)
+    early_links = EarlyLinks(app)
     in_tray = False
-    if minimized:
+    if minimized or quick_call:  # quick-call alone: just the popup, when a tray keeps the app reachable
         from dialer.ui import tray
 
         in_tray = tray.available()
-        if not in_tray:
-            window.showMinimized()
+    if in_tray:
+        pass  # hidden: the tray icon appears once the service has loaded
+    elif minimized:
+        window.showMinimized()
     else:
         window.show()
-    if not minimized:  # the first paint happens before asyncio, qasync and the service load
+    if window.isVisible() and not minimized:  # the first paint happens before asyncio and the service load
         _wait_for_paint(app, painted)
     painted_at, painted_mono, painted_rss = time.time(), time.monotonic(), _rss_kb()
     if after_first_paint is not None:
@@ -640,7 +663,33 @@ def run(*, demo: bool = False, uri: str | None = None, minimized: bool = False, 
         window.allow_close()
         window.close()
         return 0
-    return run_loop(app, window, demo=demo, uri=uri, minimized=in_tray, quick_call=quick_call)
+    return run_loop(app, window, demo=demo, uri=uri, minimized=in_tray, quick_call=quick_call,
+                    early_links=early_links)
+
+
+class EarlyLinks(QtCore.QObject):
+    """macOS: a link that started the app arrives as a ``QFileOpenEvent`` before the hand-off server (and
+    its :class:`~dialer.desktop.ipc_server.UrlOpenFilter`) exists; keep such links until the app loads."""
+
+    def __init__(self, app: QtCore.QObject) -> None:
+        super().__init__(app)
+        self.urls: list[str] = []
+        self._app = app
+        app.installEventFilter(self)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.FileOpen:
+            url = event.url().toString() if hasattr(event, "url") else ""
+            if url.lower().startswith(("tel:", "callto:")):
+                self.urls.append(url[:4096])
+                return True
+        return False
+
+    def stop(self) -> list[str]:
+        """Stop collecting; the links collected so far."""
+        self._app.removeEventFilter(self)
+        urls, self.urls = self.urls, []
+        return urls
 
 
 class _SignalWatcher(QtCore.QObject):
@@ -680,7 +729,7 @@ class _SignalWatcher(QtCore.QObject):
 
 
 def run_loop(app: QtWidgets.QApplication, window: Any, *, demo: bool, uri: str | None,
-             minimized: bool = False, quick_call: bool = False) -> int:
+             minimized: bool = False, quick_call: bool = False, early_links: EarlyLinks | None = None) -> int:
     import asyncio
 
     import qasync
@@ -689,6 +738,7 @@ def run_loop(app: QtWidgets.QApplication, window: Any, *, demo: bool, uri: str |
 
     _configure_logging()
     controller = AppController(app, window, demo=demo, uri=uri, minimized=minimized, quick_call=quick_call)
+    controller.early_links = early_links
     watcher = _SignalWatcher(controller.quit_requested.set) if sys.platform != "win32" else None
 
     async def main() -> int:

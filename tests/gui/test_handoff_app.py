@@ -21,12 +21,14 @@ from tests.gui.conftest import run, sandbox_calls
 
 
 @contextmanager
-def loaded_app(qtbot: Any, qapp: Any, home: Path, sandbox_url: str, *, use_tray: bool) -> Iterator[AppController]:
+def loaded_app(qtbot: Any, qapp: Any, home: Path, sandbox_url: str, *, use_tray: bool,
+               single_instance: bool = False, early_links: Any = None) -> Iterator[AppController]:
     window = MainWindow(demo=True)
     qtbot.addWidget(window)
     window.show()
     ctl = AppController(qapp, window, demo=True, uri=None, sandbox_url=sandbox_url, home=home / "demo",
-                        single_instance=False, use_tray=use_tray)
+                        single_instance=single_instance, use_tray=use_tray)
+    ctl.early_links = early_links
     try:
         run(qtbot, ctl.load())
         qtbot.waitUntil(lambda: window.dial_page.accounts.current_account() is not None, timeout=10_000)
@@ -113,3 +115,28 @@ def test_start_up_asks_for_the_balance_once(qtbot: Any, qapp: Any, loop: Any, di
                         and "checking" not in ctl.window.balance.label.text(), timeout=10_000)
         qtbot.wait(500)  # any late duplicate would arrive by now
         assert balance_requests() == 1
+
+
+def test_macos_link_events_before_and_after_start_up_ask_first(qtbot: Any, qapp: Any, loop: Any,
+                                                                dialer_home: Path, sandbox_url: str) -> None:
+    """macOS hands links over as QFileOpenEvent: the one that started the app, and later ones."""
+    from dialer.qt import QtCore, QtGui
+    from dialer.ui.app import EarlyLinks
+
+    early = EarlyLinks(qapp)
+    QtCore.QCoreApplication.sendEvent(qapp, QtGui.QFileOpenEvent(QtCore.QUrl("tel:+1-202-555-0143")))
+    assert early.urls == ["tel:+1-202-555-0143"]
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=False, single_instance=True,
+                    early_links=early) as ctl:
+        dialog = confirmation(qtbot, ctl)
+        assert "+1 202-555-0143" in dialog.windowTitle()
+        cancel(qtbot, ctl)
+        QtCore.QCoreApplication.sendEvent(qapp, QtGui.QFileOpenEvent(QtCore.QUrl("tel:+44-20-7946-0958")))
+        dialog = confirmation(qtbot, ctl)
+        assert "+44 20 7946 0958" in dialog.windowTitle()
+        cancel(qtbot, ctl)
+        QtCore.QCoreApplication.sendEvent(qapp, QtGui.QFileOpenEvent(QtCore.QUrl("tel:not-a-number")))
+        qtbot.wait(300)
+        assert ctl.window.confirm_dialog is None
+        assert sandbox_calls(sandbox_url) == []
+    assert early.urls == []

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from dialer.core.calls import Origin
-from dialer.qt import QtGui, QtWidgets
+from dialer.qt import QtCore, QtGui, QtWidgets
 from dialer.ui.app import TRAY_HINT_SETTING
 from tests.gui.conftest import sandbox_calls
 from tests.gui.test_handoff_app import cancel, confirmation, loaded_app
+
+Qt = QtCore.Qt
 
 
 def menu_texts(menu: QtWidgets.QMenu) -> list[str]:
@@ -146,3 +148,21 @@ def test_ctrl_q_quits_even_with_a_tray(qtbot: Any, qapp: Any, loop: Any, dialer_
     with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
         ctl.window.act_quit.trigger()
         assert ctl.quit_requested.is_set()
+
+
+def test_a_call_from_the_tray_ends_with_a_notification(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
+                                                       sandbox_url: str) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        ctl.window.close()  # in the tray
+        ctl.show_quick_call()
+        qtbot.keyClicks(ctl.quick_popup.field, "+1 202 555 0001")  # the sandbox answers busy
+        qtbot.keyClick(ctl.quick_popup.field, Qt.Key.Key_Return)
+        dialog = confirmation(qtbot, ctl)
+        assert sandbox_calls(sandbox_url) == []
+        dialog.accept()
+        qtbot.waitUntil(lambda: len(sandbox_calls(sandbox_url)) == 1, timeout=10_000)
+        assert ctl.window.isVisible()  # the live call (and Hang up) shows in the window
+        qtbot.waitUntil(lambda: ctl.tray.last_notification is not None
+                        and ctl.tray.last_notification[0] == "Call ended", timeout=15_000)
+        assert "busy" in ctl.tray.last_notification[1]
+        assert len(sandbox_calls(sandbox_url)) == 1
