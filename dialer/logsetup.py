@@ -86,8 +86,11 @@ def configure(level: int | str | None = None, *, interactive: bool | None = None
         console.setLevel(logging.WARNING)
         console.setFormatter(logging.Formatter("dialer: %(levelname)s: %(message)s"))
         handlers.append(console)
+    from dialer.providers.logmask import SecretMaskFilter as CredentialPatternFilter
+
     for handler in handlers:
         handler.addFilter(SecretMaskingFilter())
+        handler.addFilter(CredentialPatternFilter())  # also "Bearer ...", "api_key=..." never registered
         setattr(handler, _MARK, True)
         root.addHandler(handler)
     root.setLevel(_level(level))

@@ -48,7 +48,7 @@ from dialer.providers.base import (
 )
 from dialer.providers.capabilities import RINGEZ, RINGEZ_RATES_TEXT, RINGEZ_WALLET_URL
 from dialer.providers.http import RequestKind, json_body, json_object, retry_after_seconds, unexpected_shape
-from dialer.providers.logmask import get_logger
+from dialer.providers.logmask import get_logger, register_secret
 
 log = get_logger(__name__)
 
@@ -183,6 +183,8 @@ class RingezProvider(HttpProvider):
     async def sign_in(self, credentials: Mapping[str, str]) -> AccountInfo:
         """``{"email", "otp"}`` (new users, after :meth:`send_otp`) or ``{"email", "password"}``."""
         email = credentials.get("email", "").strip()
+        register_secret(credentials.get("password"))  # never in a log line, not even a DEBUG one
+        register_secret(credentials.get("otp"))
         if not email:
             raise SignInRequired("Enter the e-mail address of your Ringez account.", provider=self.name)
         if credentials.get("otp"):
