@@ -18,7 +18,7 @@ __all__ = ["QTimer", "Qt", "QtCore", "QtGui", "QtWidgets", "Signal", "Slot"]
 
 # QtNetwork: QLocalServer/QLocalSocket for the single-instance hand-off (dialer.desktop.ipc_server).
 # Imported on first use (module __getattr__ below): the window paints before it is needed.
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # not typing's: importing typing costs the first paint ~3 ms (dialer.ui docstring)
 
 if TYPE_CHECKING:
     from PySide6 import QtNetwork
@@ -26,12 +26,13 @@ if TYPE_CHECKING:
 __all__ += ["QtNetwork"]
 
 # qasync after PySide6 (QT_API above): asyncSlot runs a coroutine slot on the qasync loop (dialer.ui views).
-from collections.abc import Callable as _Callable  # noqa: E402
-from collections.abc import Coroutine as _Coroutine  # noqa: E402
-from typing import Any as _Any  # noqa: E402
-from typing import ParamSpec as _ParamSpec  # noqa: E402
+if TYPE_CHECKING:  # annotations only (``from __future__ import annotations``)
+    from collections.abc import Callable as _Callable
+    from collections.abc import Coroutine as _Coroutine
+    from typing import Any as _Any
+    from typing import ParamSpec as _ParamSpec
 
-_P = _ParamSpec("_P")
+    _P = _ParamSpec("_P")
 
 
 def asyncSlot(*types: _Any, **kwargs: _Any) -> _Callable[

@@ -7,10 +7,12 @@ Accounts are duck-typed service ``AccountView`` objects (id, provider_id, label,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from dialer.qt import QtCore, QtWidgets
+
+TYPE_CHECKING = False  # not typing's: typing loads after the first paint (dialer.ui docstring)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 
 class AccountPicker(QtWidgets.QWidget):
@@ -95,12 +97,12 @@ class AccountPicker(QtWidgets.QWidget):
 
     # -- view ---------------------------------------------------------------------------------------
     def _on_account(self, *_args: object) -> None:
-        from dialer.core.calls import CallMode
-
         account = self.current_account()
         if account is None:
             self.ring_first.setVisible(False)
         else:
+            from dialer.core.calls import CallMode  # only with an account: not before the first paint
+
             modes = account.capabilities.modes
             both = CallMode.BRIDGE in modes and CallMode.DIRECT in modes
             self.ring_first.setVisible(both)
@@ -112,10 +114,11 @@ class AccountPicker(QtWidgets.QWidget):
         self.accountChanged.emit(account)
 
     def _update_own_visibility(self, *_args: object) -> None:
-        from dialer.core.calls import CallMode
-
         account = self.current_account()
-        show = (account is not None and account.capabilities.needs_own_number
-                and self.current_mode() is CallMode.BRIDGE)
+        show = account is not None and account.capabilities.needs_own_number
+        if show:
+            from dialer.core.calls import CallMode  # only with an account: not before the first paint
+
+            show = self.current_mode() is CallMode.BRIDGE
         self.own_number.setVisible(show)
         self.own_label.setVisible(show)

@@ -15,20 +15,21 @@ start-up benchmark uses it).
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from dialer.qt import QtCore, QtGui, QtWidgets
+from dialer.ui import LazyLogger
 
+TYPE_CHECKING = False  # not typing's: typing and logging load after the first paint (dialer.ui docstring)
 if TYPE_CHECKING:
     import asyncio
     from collections.abc import Callable
+    from typing import Any
 
-log = logging.getLogger("dialer.ui.app")
+log: Any = LazyLogger("dialer.ui.app")
 
 DEMO_CONTACTS = (
     ("Ada Lovelace", "+442079460958"),
@@ -590,6 +591,8 @@ def seed_demo_data(service: Any) -> None:
 def _configure_logging() -> None:
     """The masked, rotating log of :mod:`dialer.logsetup`, unless the command line set it up already
     (adding a second handler wrote every line twice)."""
+    import logging
+
     if logging.getLogger().handlers:
         return
     from dialer import logsetup

@@ -7,13 +7,13 @@ calls :meth:`BalanceWidget.show_balance` / :meth:`show_unsupported` / :meth:`sho
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from dialer.qt import QtCore, QtWidgets
 from dialer.ui import icons
 
+TYPE_CHECKING = False  # not typing's: typing loads after the first paint (dialer.ui docstring)
 if TYPE_CHECKING:
     from decimal import Decimal
+    from typing import Any
 
 LOW_MINUTES = 5.0
 LOW_AMOUNT = "1.00"

@@ -9,17 +9,17 @@ during a call, Ctrl+F searches the contacts or the history (whichever tab shows;
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING, Any
-
 from dialer.qt import QtCore, QtGui, QtWidgets
-from dialer.ui import icons, theme
+from dialer.ui import LazyLogger, icons, theme
 from dialer.ui.account_picker import AccountPicker
 from dialer.ui.balance_widget import BalanceWidget
 from dialer.ui.dialpad import DialPad
 from dialer.ui.number_field import NumberField
 
+TYPE_CHECKING = False  # not typing's: typing and logging load after the first paint (dialer.ui docstring)
 if TYPE_CHECKING:  # imported when first used: the window paints before asyncio and the call model load
+    from typing import Any
+
     from dialer.core.calls import Origin
     from dialer.ui.call_panel import CallPanel
     from dialer.ui.confirm_dialog import ConfirmDialog
@@ -31,7 +31,7 @@ async def maybe_await(value: Any) -> Any:
 
     return await _maybe_await(value)
 
-log = logging.getLogger(__name__)
+log: Any = LazyLogger(__name__)
 Qt = QtCore.Qt
 MAX_SUGGESTIONS = 5
 TAB_DIAL, TAB_CONTACTS, TAB_HISTORY = 0, 1, 2

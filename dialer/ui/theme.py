@@ -7,8 +7,6 @@ call UI uses (green Call, red Hang up, warnings) are picked per look so text on 
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from dialer.qt import QtCore, QtGui, QtWidgets
 
 Qt = QtCore.Qt
@@ -16,17 +14,24 @@ Qt = QtCore.Qt
 MODES = ("system", "light", "dark")
 
 
-class Accents(NamedTuple):
-    call: str
-    call_text: str
-    hangup: str
-    hangup_text: str
-    warning: str
-    ok: str
-    muted: str
-    badge: str
-    disabled_bg: str
-    disabled_text: str
+class Accents:
+    """The look's accent colours (a plain class: typing.NamedTuple would import typing before the paint)."""
+
+    __slots__ = ("badge", "call", "call_text", "disabled_bg", "disabled_text", "hangup", "hangup_text", "muted",
+                 "ok", "warning")
+
+    def __init__(self, *, call: str, call_text: str, hangup: str, hangup_text: str, warning: str, ok: str,
+                 muted: str, badge: str, disabled_bg: str, disabled_text: str) -> None:
+        self.call = call
+        self.call_text = call_text
+        self.hangup = hangup
+        self.hangup_text = hangup_text
+        self.warning = warning
+        self.ok = ok
+        self.muted = muted
+        self.badge = badge
+        self.disabled_bg = disabled_bg
+        self.disabled_text = disabled_text
 
 
 LIGHT = Accents(call="#1b873f", call_text="#ffffff", hangup="#c62828", hangup_text="#ffffff",
