@@ -18,7 +18,7 @@ from typing import Any
 from dialer.core import numbers
 from dialer.qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from dialer.store.contacts import Contact
-from dialer.ui import theme
+from dialer.ui import blink, theme
 from dialer.ui.contact_editor import ContactEditor
 
 log = logging.getLogger(__name__)
@@ -252,6 +252,7 @@ class ContactsView(QtWidgets.QWidget):
         self._tasks: set[asyncio.Future[None]] = set()
 
         self.search_edit = QtWidgets.QLineEdit()
+        blink.keep_alive(self.search_edit)  # steady caret when idle (dialer.ui.blink)
         self.search_edit.setPlaceholderText("Search by name, number or keypad letters")
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setAccessibleName("Search contacts")

@@ -16,7 +16,7 @@ from typing import Any
 from dialer.core.calls import LegState
 from dialer.qt import Qt, QtCore, QtGui, QTimer, QtWidgets, Signal
 from dialer.store.history import HistoryFilter
-from dialer.ui import theme
+from dialer.ui import blink, theme
 from dialer.ui.history_model import PROVIDER_NAMES, HistoryModel
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ class HistoryView(QtWidgets.QWidget):
 
         # -- filters
         self.search_edit = QtWidgets.QLineEdit()
+        blink.keep_alive(self.search_edit)  # steady caret when idle (dialer.ui.blink)
         self.search_edit.setPlaceholderText("Search name or number")
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setAccessibleName("Search history")

@@ -84,6 +84,9 @@ class NumberField(QtWidgets.QLineEdit):
         self.textEdited.connect(self._on_edited)
         self.textChanged.connect(self._on_changed)
         self.returnPressed.connect(self.submitted)
+        from dialer.ui import blink
+
+        blink.keep_alive(self)  # the caret blinks while in use, then stays steady (no idle CPU)
 
     # -- configuration --------------------------------------------------------------------------------
     def set_region(self, region: str) -> None:
