@@ -166,3 +166,33 @@ def test_a_call_from_the_tray_ends_with_a_notification(qtbot: Any, qapp: Any, lo
                         and ctl.tray.last_notification[0] == "Call ended", timeout=15_000)
         assert "busy" in ctl.tray.last_notification[1]
         assert len(sandbox_calls(sandbox_url)) == 1
+
+
+def test_tooltip_names_the_call_in_progress(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
+                                            sandbox_url: str) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        ctl.show_quick_call()
+        qtbot.keyClicks(ctl.quick_popup.field, "+1 202 555 0143")  # answers and stays connected
+        qtbot.keyClick(ctl.quick_popup.field, Qt.Key.Key_Return)
+        confirmation(qtbot, ctl).accept()
+        qtbot.waitUntil(lambda: "In a call with +1 202-555-0143" in ctl.tray.tooltip(), timeout=10_000)
+        panel = ctl.window.call_panel
+        # Hang up once the provider has answered the request with the call's id (as a user would see it).
+        qtbot.waitUntil(lambda: not ctl.window._placing and panel.hangup.isEnabled(), timeout=10_000)
+        ctl.window.hang_up()
+        qtbot.waitUntil(lambda: "In a call" not in ctl.tray.tooltip(), timeout=20_000)
+        assert ctl.tray.last_notification is not None and ctl.tray.last_notification[0] == "Call ended"
+
+
+def test_start_in_the_tray_from_settings(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
+                                         sandbox_url: str) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        assert ctl.window.isVisible()
+        ctl.service.settings.start_minimized = True
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        assert not ctl.window.isVisible()  # hidden in the tray
+        ctl.tray.rebuild_menu()
+        action_named(ctl, "trayToggleWindow").trigger()
+        assert ctl.window.isVisible()
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=False) as ctl:
+        assert ctl.window.isVisible()  # no tray to come back from: the window shows
