@@ -597,7 +597,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._placing or self.call_live:
             self.status.showMessage("A call is already in progress.", 4000)
             return
-        self.bridge.spawn(self.dial(text, origin, name), title="Call")
+        self._dial_task = self.bridge.spawn(self.dial(text, origin, name), title="Call")
 
     async def dial(self, text: str, origin: Origin, name: str | None = None) -> Any:
         """Prepare, confirm where needed, place. Returns the ActiveCall, or None when not placed."""
@@ -721,6 +721,13 @@ class MainWindow(QtWidgets.QMainWindow):
             return
 
         async def run() -> None:
+            import asyncio
+
+            placing = getattr(self, "_dial_task", None)
+            if placing is not None and not placing.done():
+                # The legs may already show (events arrive while the request is on its way); hang up as
+                # soon as the provider has answered the request with the call's id, not refuse.
+                await asyncio.wait({placing})
             try:
                 await self.service.calls.hang_up(call_id)
             except Exception:
