@@ -91,7 +91,12 @@ class _FirstPaint(QtCore.QObject):
     def __init__(self, window: QtWidgets.QWidget) -> None:
         super().__init__(window)
         self.fired = False
-        window.installEventFilter(self)
+        # Watch the central widget, painted in the same pass as the window: the window itself also gets
+        # Qt's private UpdateLater event, and handing that to Python makes PySide set up every class of
+        # QtCore/QtGui/QtWidgets (~15 ms before the first paint).
+        central = getattr(window, "centralWidget", None)
+        self._watched = (central() if callable(central) else None) or window
+        self._watched.installEventFilter(self)
         # Fallback: a hidden or minimised window never paints; load anyway.
         QtCore.QTimer.singleShot(400, self._fire)
 
@@ -103,6 +108,7 @@ class _FirstPaint(QtCore.QObject):
     def _fire(self) -> None:
         if not self.fired:
             self.fired = True
+            self._watched.removeEventFilter(self)  # not every later event through Python
             self.painted.emit()
 
 
@@ -643,7 +649,10 @@ def run(*, demo: bool = False, uri: str | None = None, minimized: bool = False, 
     theme.follow_system(app)
     window = MainWindow(demo=demo)
     painted = _FirstPaint(window)
-    early_links = EarlyLinks(app)
+    # Only macOS sends QFileOpenEvent; elsewhere an application-wide Python filter would only cost: it
+    # sees every event, and converting Qt's private ones makes PySide set up every class (~15 ms) before
+    # the first paint.
+    early_links = EarlyLinks(app) if sys.platform == "darwin" else None
     in_tray = False
     if minimized or quick_call:  # quick-call alone: just the popup, when a tray keeps the app reachable
         from dialer.ui import tray
