@@ -610,8 +610,14 @@ def _configure_logging() -> None:
 
 
 def create_app() -> QtWidgets.QApplication:
+    from dialer.ui import theme
+
     existing = QtWidgets.QApplication.instance()
-    app = existing if isinstance(existing, QtWidgets.QApplication) else QtWidgets.QApplication(sys.argv[:1])
+    if isinstance(existing, QtWidgets.QApplication):
+        app = existing
+    else:
+        app = QtWidgets.QApplication([*sys.argv[:1], *theme.STYLE_ARGS])
+        theme.styled_by_arguments()
     app.setApplicationName("Dialer")
     app.setApplicationDisplayName("Dialer")
     app.setOrganizationName("dialer")

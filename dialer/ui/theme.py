@@ -138,6 +138,16 @@ QToolButton[role="digit"] {{ font-size: 18px; }}
 """
 
 
+# Given to the QApplication constructor (``dialer.ui.app.create_app``): Qt builds Fusion directly, and no
+# QStyle reaches Python (the first one makes PySide set up the QStyle class: ~5 ms before the first paint).
+STYLE_ARGS = ("-style", "Fusion")
+
+
+def styled_by_arguments() -> None:
+    """The QApplication was created with :data:`STYLE_ARGS`: :func:`apply` need not set the style."""
+    state().styled = True
+
+
 def apply(app: QtWidgets.QApplication, mode: str = "system") -> bool:
     """Apply ``mode`` ("system" | "light" | "dark"); returns whether the result is dark."""
     st = state()
