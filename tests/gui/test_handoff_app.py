@@ -1,5 +1,6 @@
 """Hand-offs reaching the running app: quick-call opens the popup, show brings the window back, the test hook
-is refused without DIALER_TEST_HOOKS. Also the shared set-up of the tray and quick-call GUI tests: the whole
+is refused without DIALER_TEST_HOOKS, macOS link events, one balance fetch at start-up, Ctrl+F on the tab that
+shows. Also the shared set-up of the tray and quick-call GUI tests: the whole
 app controller on the demo data.
 
 Offscreen has no system tray, so ``use_tray=True`` builds the :class:`dialer.ui.tray.Tray` (menu, actions,
@@ -140,3 +141,25 @@ def test_macos_link_events_before_and_after_start_up_ask_first(qtbot: Any, qapp:
         assert ctl.window.confirm_dialog is None
         assert sandbox_calls(sandbox_url) == []
     assert early.urls == []
+
+
+def test_ctrl_f_searches_the_tab_that_shows(qtbot: Any, window: Any) -> None:
+    from dialer.qt import QtCore, QtWidgets
+    from dialer.ui.main_window import TAB_CONTACTS, TAB_HISTORY
+
+    def ctrl_f() -> None:
+        qtbot.keyClick(window, QtCore.Qt.Key.Key_F, QtCore.Qt.KeyboardModifier.ControlModifier)
+
+    def focused_in(view: Any) -> bool:
+        focus = QtWidgets.QApplication.focusWidget()
+        return isinstance(focus, QtWidgets.QLineEdit) and view.isAncestorOf(focus)
+
+    window.activateWindow()
+    window.show_tab(TAB_HISTORY)
+    ctrl_f()
+    qtbot.waitUntil(lambda: focused_in(window.history_view), timeout=5_000)
+    assert window.tabs.currentIndex() == TAB_HISTORY
+    window.show_tab(0)
+    ctrl_f()  # from the dial page: the contacts
+    qtbot.waitUntil(lambda: focused_in(window.contacts_view), timeout=5_000)
+    assert window.tabs.currentIndex() == TAB_CONTACTS
