@@ -355,7 +355,7 @@ class AppController(QtCore.QObject):
         tray.clipboardCallRequested.connect(self.call_from_clipboard)
         tray.callRequested.connect(self._call_from_tray)
         tray.toggleWindowRequested.connect(self.toggle_window)
-        tray.quitRequested.connect(self.quit_requested.set)
+        tray.quitRequested.connect(self.window.request_quit)  # asks first during a call, like Ctrl+Q
         self.window.balanceChanged.connect(self._update_tray_tooltip)
         tray.show()
         self.tray = tray

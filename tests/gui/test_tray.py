@@ -131,7 +131,8 @@ def test_closing_the_window_keeps_the_app_in_the_tray_and_hints_once(
         assert win.isVisible()
         win.close()
         assert ctl.tray.last_notification is None  # the hint is shown only once
-        action_named(ctl, "trayQuit").trigger()
+        assert not win.isVisible() and not ctl.quit_requested.is_set()
+        action_named(ctl, "trayQuit").trigger()  # Quit from the tray while the window is hidden
         assert ctl.quit_requested.is_set()
 
 
