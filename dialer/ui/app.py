@@ -1,7 +1,13 @@
 """Application start-up and shut-down: window first, everything heavy after the first paint.
 
-Order on start: QApplication, theme, main window, show; then (after the first paint) the phone-number
-library, the service (SQLite, keyring, httpx, providers), the single-instance server, the demo sandbox.
+Order on start: QApplication, theme, main window, show; then (after the first paint) the single-instance
+claim (a second instance hands its link or quick-call over and quits here), the demo sandbox, the service
+(SQLite, keyring, httpx, providers), the tray icon when the desktop has a tray; hand-offs that arrive while
+the service loads wait for it.
+
+Closing the window keeps the app in the tray when there is one (a one-time hint says so); Quit (Ctrl+Q,
+the tray menu) ends it. Calls from the tray, the quick-call popup (:mod:`dialer.ui.quick_call`) and the
+clipboard always go through the confirmation.
 Order on quit: the service is closed (calls stopped being followed, HTTP clients closed) *before* the Qt
 loop ends; async clean-up after ``aboutToQuit`` would fail.
 
@@ -40,6 +46,8 @@ DEMO_CONTACTS = (
 )
 DEMO_OWN_NUMBER = "+12025550100"
 OUTBOX_POLL_MS = 1000
+MAX_PENDING_REQUESTS = 16
+"""Hand-offs kept while the service loads; more than that (a flood from some local process) are dropped."""
 TRAY_HINT_SETTING = "tray_hint_shown"
 """Settings key: the "still running in the tray" hint was shown once, so it is not shown again."""
 
@@ -133,6 +141,8 @@ class AppController(QtCore.QObject):
         self.tray: Any = None
         self.quick_popup: Any = None
         self.early_links: EarlyLinks | None = None
+        self._ready = False  # the service is loaded: hand-offs are acted on, not queued
+        self._pending_requests: list[Any] = []
         self._url_filter: QtCore.QObject | None = None
         self.sandbox_url = sandbox_url
         self.home = home
@@ -174,6 +184,16 @@ class AppController(QtCore.QObject):
         from dialer.service import DialerService
         from dialer.ui.service_bridge import ServiceBridge, maybe_await
 
+        self._ready = False
+        later_links: list[str] = []
+        if self.early_links is not None:  # macOS: the link that started the app
+            later_links = self.early_links.stop()
+            if later_links and not self.uri:
+                self.uri = later_links.pop(0)
+        if self.single_instance and self.ipc is None:  # first: a second instance hands over and quits at once
+            self._listen()
+        if self.handed_off:
+            return
         if self.demo and self.sandbox_url is None:
             self.sandbox_url = await self._start_sandbox()
         home = self.home if self.home is not None else (demo_home() if self.demo else None)
@@ -202,16 +222,11 @@ class AppController(QtCore.QObject):
 
             errors.show_error("Sign-ins will not be remembered", str(warning), self.window)
         self.bridge.callEvent.connect(self._on_call_event)
-        later_links: list[str] = []
-        if self.early_links is not None:  # macOS: the link that started the app
-            later_links = self.early_links.stop()
-            if later_links and not self.uri:
-                self.uri = later_links.pop(0)
-        if self.single_instance and self.ipc is None:
-            self._listen()
-        if self.handed_off:
-            return
         self._start_tray()
+        self._ready = True
+        pending, self._pending_requests = self._pending_requests, []
+        for request in pending:  # hand-offs that arrived while the service was loading
+            self.handle_request(request)
         for url in later_links:
             self._open_link_event(url)
         if self.uri:
@@ -286,6 +301,12 @@ class AppController(QtCore.QObject):
         from dialer.core.calls import Origin
         from dialer.desktop import protocol
 
+        if not self._ready:
+            if len(self._pending_requests) < MAX_PENDING_REQUESTS:
+                self._pending_requests.append(request)
+            else:
+                log.warning("hand-off dropped: %d already wait for the app to load", MAX_PENDING_REQUESTS)
+            return
         action = getattr(request, "action", "")
         if action == protocol.ACTION_QUICK_CALL:
             self.show_quick_call()

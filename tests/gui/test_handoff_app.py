@@ -163,3 +163,22 @@ def test_ctrl_f_searches_the_tab_that_shows(qtbot: Any, window: Any) -> None:
     ctrl_f()  # from the dial page: the contacts
     qtbot.waitUntil(lambda: focused_in(window.contacts_view), timeout=5_000)
     assert window.tabs.currentIndex() == TAB_CONTACTS
+
+
+def test_a_hand_off_during_start_up_waits_for_the_service(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
+                                                          sandbox_url: str) -> None:
+    window = MainWindow(demo=True)
+    qtbot.addWidget(window)
+    window.show()
+    ctl = AppController(qapp, window, demo=True, uri=None, sandbox_url=sandbox_url, home=dialer_home / "demo",
+                        single_instance=False, use_tray=False)
+    try:
+        ctl.handle_request(request("call", number="+442079460958"))  # before the service has loaded
+        assert window.confirm_dialog is None
+        run(qtbot, ctl.load())
+        dialog = confirmation(qtbot, ctl)
+        assert "+44 20 7946 0958" in dialog.windowTitle()
+        cancel(qtbot, ctl)
+        assert sandbox_calls(sandbox_url) == []
+    finally:
+        run(qtbot, ctl.shutdown())
