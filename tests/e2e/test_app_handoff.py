@@ -214,6 +214,15 @@ def test_dialer_call_hands_over_to_the_running_window(app: RunningApp, sandbox: 
     accept_and_expect_one_call(app, sandbox, "+12025550001")
 
 
+def test_a_second_full_start_with_a_link_hands_it_over_and_exits(app: RunningApp, sandbox: SandboxServer,
+                                                                  clean: None) -> None:
+    # `dialer --demo tel:...` skips the fast path: the second app starts, claims, finds the first, hands over.
+    result = app.dialer("--demo", "tel:+1-202-555-0001")
+    assert result.returncode == 0, result.stderr
+    app.confirm_shown("+12025550001")
+    accept_and_expect_one_call(app, sandbox, "+12025550001")
+
+
 def test_quick_call_opens_the_popup_in_the_running_app_and_places_nothing(
         app: RunningApp, sandbox: SandboxServer, clean: None) -> None:
     before = len(app.output())
