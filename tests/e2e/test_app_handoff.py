@@ -60,6 +60,7 @@ class RunningApp:
         self.env = env
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
+        self._confirms_seen = 0  # output lines already matched by confirm_shown
         self.proc = subprocess.Popen([sys.executable, "-m", "dialer", "--demo"], env=env, cwd=ROOT,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         threading.Thread(target=self._read, daemon=True).start()
@@ -118,7 +119,16 @@ class RunningApp:
         wait_for(up, START_TIMEOUT_S, "the app to listen for hand-offs")
 
     def confirm_shown(self, e164: str) -> None:
-        wait_for(lambda: f"CONFIRM-SHOWN {e164}" in self.output(), WAIT_S, f"the confirmation for {e164}")
+        """Wait for a confirmation of ``e164`` shown since the last one this test saw."""
+        def shown() -> bool:
+            lines = self.output()
+            for index in range(self._confirms_seen, len(lines)):
+                if lines[index] == f"CONFIRM-SHOWN {e164}":
+                    self._confirms_seen = index + 1
+                    return True
+            return False
+
+        wait_for(shown, WAIT_S, f"the confirmation for {e164}")
 
     def stop(self) -> int:
         if self.proc.poll() is None:
