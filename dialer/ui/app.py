@@ -141,6 +141,9 @@ class AppController(QtCore.QObject):
         self.tray: Any = None
         self.quick_popup: Any = None
         self.early_links: EarlyLinks | None = None
+        # Only macOS sends QFileOpenEvent; elsewhere an application-wide Python filter would see (and cost)
+        # every event for the app's whole life. Tests turn it on to check the macOS path.
+        self.watch_url_events = sys.platform == "darwin"
         self._ready = False  # the service is loaded: hand-offs are acted on, not queued
         self._pending_requests: list[Any] = []
         self._url_filter: QtCore.QObject | None = None
@@ -284,9 +287,9 @@ class AppController(QtCore.QObject):
             return
         server.requestReceived.connect(self.handle_request)
         self.ipc = server
-        # macOS hands links to a running app as QFileOpenEvent (never sent elsewhere): same checks as a hand-off.
-        self._url_filter = ipc_server.UrlOpenFilter(server, self.app)
-        self.app.installEventFilter(self._url_filter)
+        if self.watch_url_events:  # macOS hands links to a running app as QFileOpenEvent: same checks
+            self._url_filter = ipc_server.UrlOpenFilter(server, self.app)
+            self.app.installEventFilter(self._url_filter)
 
     def _open_link_event(self, url: str) -> None:
         from dialer.desktop import ipc_server

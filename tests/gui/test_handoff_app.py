@@ -30,6 +30,7 @@ def loaded_app(qtbot: Any, qapp: Any, home: Path, sandbox_url: str, *, use_tray:
     ctl = AppController(qapp, window, demo=True, uri=None, sandbox_url=sandbox_url, home=home / "demo",
                         single_instance=single_instance, use_tray=use_tray)
     ctl.early_links = early_links
+    ctl.watch_url_events = early_links is not None  # the macOS path, also on this platform
     try:
         run(qtbot, ctl.load())
         qtbot.waitUntil(lambda: window.dial_page.accounts.current_account() is not None, timeout=10_000)
