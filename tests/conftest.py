@@ -18,6 +18,7 @@ for _var in ("DIALER_RINGEZ_URL", "DIALER_RINGCENTRAL_URL", "DIALER_CALLEDIN_URL
     os.environ.pop(_var, None)
 
 from collections.abc import Iterator  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -56,6 +57,18 @@ def dialer_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     home.mkdir()
     monkeypatch.setenv("DIALER_HOME", str(home))
     yield home
+
+
+# A weekday afternoon in Europe, morning in the Americas, evening in India: no destination the tests dial is
+# at night, so no test depends on the hour CI runs at. The night warning has its own tests with their own clock.
+DAYTIME = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def daytime_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """Pin the dial guard's clock (the night-time warning) for in-process tests."""
+    monkeypatch.setattr("dialer.service.planner.now_utc", lambda: DAYTIME)
+    return DAYTIME
 
 
 @pytest.fixture(autouse=True)

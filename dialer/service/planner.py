@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from dialer.core import billing, numbers, safety, teluri
 from dialer.core.calls import CallMode, Origin
@@ -42,12 +43,19 @@ def _split_uri(text: str) -> _Target:
     return _Target(uri.dialable, post)
 
 
+def now_utc() -> datetime:
+    """The planner's clock (the night-time warning depends on it); tests pin it to a fixed moment."""
+    return datetime.now(UTC)
+
+
 class Planner:
     """Builds call plans from settings, accounts and the core rules."""
 
     def __init__(self, *, settings: Settings, accounts: Callable[[], list[AccountView]],
                  balance_of: Callable[[int], Balance | None],
-                 contact_name: Callable[[str], str | None] = lambda _e164: None) -> None:
+                 contact_name: Callable[[str], str | None] = lambda _e164: None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self._clock = clock
         self._settings = settings
         self._accounts = accounts
         self._balance_of = balance_of
@@ -73,7 +81,8 @@ class Planner:
             if early.refused and early.refused != safety.NO_NUMBER:
                 raise DialError(early.refused) from exc
             raise DialError(str(exc)) from exc
-        verdict = safety.check(info, number_text, origin, always_confirm=self._settings.confirm_all)
+        now = self._clock() if self._clock is not None else now_utc()
+        verdict = safety.check(info, number_text, origin, now=now, always_confirm=self._settings.confirm_all)
         if verdict.refused:
             raise DialError(verdict.refused)
 

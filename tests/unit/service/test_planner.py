@@ -139,3 +139,17 @@ def test_a_local_tel_link_under_a_global_context_dials_the_full_number(settings:
     plan = planner(settings).prepare("tel:7946-0958;phone-context=+44-20", origin=Origin.TEL_LINK)
     assert plan.destination == "+442079460958"
     assert plan.needs_confirmation
+
+
+def test_a_call_at_night_at_the_destination_warns_and_asks_first(settings: Settings) -> None:
+    settings.own_number = "+14155559876"
+    from datetime import UTC, datetime
+
+    night = Planner(settings=settings, accounts=lambda: views(), balance_of=lambda _id: None,
+                    clock=lambda: datetime(2026, 11, 24, 23, 30, tzinfo=UTC))
+    plan = night.prepare("+44 20 7946 0958", origin=Origin.WINDOW)
+    assert plan.needs_confirmation
+    assert any("night" in warning.lower() or "23:30" in warning for warning in plan.warnings)
+    day = Planner(settings=settings, accounts=lambda: views(), balance_of=lambda _id: None,
+                  clock=lambda: datetime(2026, 11, 24, 14, 0, tzinfo=UTC))
+    assert not day.prepare("+44 20 7946 0958", origin=Origin.WINDOW).needs_confirmation
