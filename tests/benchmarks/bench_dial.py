@@ -141,7 +141,8 @@ def _measure(url: str, rounds: int) -> dict[str, list[float]]:
         return {"dial": dial, "post": post}
 
     with loop:
-        return loop.run_until_complete(main())
+        result: dict[str, list[float]] = loop.run_until_complete(main())
+    return result
 
 
 if __name__ == "__main__":

@@ -153,7 +153,8 @@ def _measure(url: str, phase_s: float) -> dict[str, Any]:
                 "status_polls": polls}
 
     with loop:
-        return loop.run_until_complete(main())
+        result: dict[str, Any] = loop.run_until_complete(main())
+    return result
 
 
 if __name__ == "__main__":

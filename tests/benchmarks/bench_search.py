@@ -56,7 +56,7 @@ def run(quick: bool) -> dict[str, float]:
                 for text in texts:
                     for end in range(1, len(text) + 1):
                         prefix = text[:end]
-                        per_kind[kind] += time_ms(lambda p=prefix: store.search(p, 20))
+                        per_kind[kind] += time_ms(lambda p=prefix: store.search(p, 20))  # type: ignore[misc]
         db.close()
 
     every = [s for samples in per_kind.values() for s in samples]
