@@ -161,6 +161,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     home = tempfile.TemporaryDirectory(prefix="dialer-shots-")
     os.environ["DIALER_HOME"] = home.name
+    # The same pictures at any hour: pin the dial guard's clock to a weekday afternoon (otherwise, after
+    # 22:00 in London, the demo's UK call would stop at the night-time confirmation).
+    from datetime import UTC, datetime
+
+    from dialer.service import planner
+
+    planner.now_utc = lambda: datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
     from dialer.ui.app import create_app
 
     app = create_app()
