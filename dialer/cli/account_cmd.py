@@ -1,8 +1,10 @@
 """`dialer login PROVIDER`, `dialer logout PROVIDER`, `dialer accounts`, `dialer balance`.
 
 Interactive by default (prompts; secrets are read without echo); every value can also come from a flag
-for scripts, and passwords from standard input (``--password-stdin``) so they never appear in the process
-list or shell history. Secrets go to the system keyring, never to the database.
+for scripts. Secrets come from standard input (``--password-stdin``, ``--jwt-stdin``, ``--api-key-stdin``,
+``--client-secret-stdin``, ``--auth-key-stdin``) so they never appear in the process list or shell history;
+the older ``--jwt VALUE`` style flags still work but warn. Secrets go to the system keyring, never to the
+database.
 """
 
 from __future__ import annotations
@@ -16,6 +18,15 @@ from typing import Any
 
 PROVIDERS = ("ringez", "ringcentral", "calledin", "ringostat")
 
+# Secret-valued options: (argparse dest of the value flag, its -stdin twin). A value flag is visible to every
+# local user in `ps` for as long as the command runs, so each has a -stdin form reading one line instead.
+SECRET_OPTIONS = (("jwt", "jwt_stdin"), ("client_secret", "client_secret_stdin"), ("api_key", "api_key_stdin"),
+                  ("auth_key", "auth_key_stdin"))
+STDIN_OPTIONS = ("password_stdin", *(stdin for _, stdin in SECRET_OPTIONS))
+
+
+def _flag(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
 
 
 def _run(coro: Coroutine[Any, Any, int]) -> int:
@@ -35,12 +46,21 @@ def register(sub: Any) -> None:
                    help="read the password (Ringez, RingCentral) from the first line of standard input")
     p.add_argument("--username", help="RingCentral: sign in with this username (phone number or e-mail)")
     p.add_argument("--extension", help="RingCentral: extension number; Ringostat: the project's extension")
-    p.add_argument("--jwt", help="RingCentral: a JWT credential")
+    p.add_argument("--jwt", help="RingCentral: a JWT credential (visible to other users; prefer --jwt-stdin)")
+    p.add_argument("--jwt-stdin", action="store_true",
+                   help="RingCentral: read the JWT credential from the first line of standard input")
     p.add_argument("--client-id", help="RingCentral: the app's client ID (or DIALER_RINGCENTRAL_CLIENT_ID)")
     p.add_argument("--client-secret",
-                   help="RingCentral: the app's client secret (or DIALER_RINGCENTRAL_CLIENT_SECRET)")
-    p.add_argument("--api-key", help="Called.in: your api_key")
-    p.add_argument("--auth-key", help="Ringostat: your Auth-key")
+                   help="RingCentral: the app's client secret (or DIALER_RINGCENTRAL_CLIENT_SECRET; visible to "
+                        "other users, prefer --client-secret-stdin)")
+    p.add_argument("--client-secret-stdin", action="store_true",
+                   help="RingCentral: read the client secret from the first line of standard input")
+    p.add_argument("--api-key", help="Called.in: your api_key (visible to other users; prefer --api-key-stdin)")
+    p.add_argument("--api-key-stdin", action="store_true",
+                   help="Called.in: read the api_key from the first line of standard input")
+    p.add_argument("--auth-key", help="Ringostat: your Auth-key (visible to other users; prefer --auth-key-stdin)")
+    p.add_argument("--auth-key-stdin", action="store_true",
+                   help="Ringostat: read the Auth-key from the first line of standard input")
     p.add_argument("--project-id", help="Ringostat: your project ID")
     p.add_argument("--label", help="a name for this account (default: what the provider reports)")
     p.set_defaults(func=_login)
@@ -76,15 +96,41 @@ def _ask(prompt: str, *, secret: bool = False) -> str:
     return value.strip()
 
 
-def _stdin_password() -> str:
+def _stdin_secret(dest: str) -> str:
+    """The first line of standard input, for the -stdin option `dest` (e.g. ``"jwt_stdin"``)."""
     line = sys.stdin.readline().rstrip("\r\n")
     if not line:
-        raise _Abort("--password-stdin was given but standard input is empty.")
+        raise _Abort(f"{_flag(dest)} was given but standard input is empty.")
     return line
+
+
+def _secret(args: argparse.Namespace, dest: str, prompt: str) -> str:
+    """The secret `dest` from its -stdin option, its value flag, or a no-echo prompt, in that order."""
+    if getattr(args, dest + "_stdin"):
+        return _stdin_secret(dest + "_stdin")
+    value: str | None = getattr(args, dest)
+    return value or _ask(prompt, secret=True)
+
+
+def _check_secret_options(args: argparse.Namespace) -> None:
+    """Refuse what cannot work, and warn about secrets passed where other users can read them."""
+    given = [dest for dest in STDIN_OPTIONS if getattr(args, dest, False)]
+    if len(given) > 1:
+        raise _Abort(f"only one -stdin option per run (standard input holds one secret), but "
+                     f"{' and '.join(_flag(d) for d in given)} were given: keep one and type the other secret "
+                     "at the prompt (the client secret can also come from DIALER_RINGCENTRAL_CLIENT_SECRET).")
+    for dest, stdin in SECRET_OPTIONS:
+        if getattr(args, dest) is None:
+            continue
+        if getattr(args, stdin):
+            raise _Abort(f"{_flag(dest)} and {_flag(stdin)} both give the same secret: keep only {_flag(stdin)}.")
+        print(f"dialer: warning: {_flag(dest)} shows the secret to other users of this computer (process list); "
+              f"use {_flag(stdin)} instead.", file=sys.stderr)
 
 
 def _login(args: argparse.Namespace) -> int:
     try:
+        _check_secret_options(args)
         return _run(_login_async(args))
     except _Abort as exc:
         return _fail(str(exc), 2)
@@ -102,7 +148,7 @@ async def _credentials(service: Any, args: argparse.Namespace) -> dict[str, str]
                   "--otp CODE`.")
             return None
         if args.password_stdin:
-            return {"email": email, "password": _stdin_password()}
+            return {"email": email, "password": _stdin_secret("password_stdin")}
         if args.otp:
             return {"email": email, "otp": args.otp}
         kind = await service.accounts.ringez_check_email(email)
@@ -118,28 +164,37 @@ async def _credentials(service: Any, args: argparse.Namespace) -> dict[str, str]
         creds: dict[str, str] = {}
         client_id = args.client_id or os.environ.get("DIALER_RINGCENTRAL_CLIENT_ID") or _ask("Client ID: ")
         creds["client_id"] = client_id
-        secret = args.client_secret or os.environ.get("DIALER_RINGCENTRAL_CLIENT_SECRET")
+        secret = _client_secret(args)
         if secret:
             creds["client_secret"] = secret
-        if args.jwt:
-            creds["jwt"] = args.jwt
-        elif args.username:
+        if args.username and not (args.jwt or args.jwt_stdin):
             creds["username"] = args.username
-            creds["password"] = _stdin_password() if args.password_stdin else _ask("Password: ", secret=True)
+            creds["password"] = (_stdin_secret("password_stdin") if args.password_stdin
+                                 else _ask("Password: ", secret=True))
             if args.extension:
                 creds["extension"] = args.extension
         else:
-            creds["jwt"] = _ask("JWT credential: ", secret=True)
+            creds["jwt"] = _secret(args, "jwt", "JWT credential: ")
         return creds
     if provider == "calledin":
-        return {"api_key": args.api_key or _ask("Called.in api_key: ", secret=True)}
-    creds = {"auth_key": args.auth_key or _ask("Ringostat Auth-key: ", secret=True)}
+        return {"api_key": _secret(args, "api_key", "Called.in api_key: ")}
+    creds = {"auth_key": _secret(args, "auth_key", "Ringostat Auth-key: ")}
     project = args.project_id or _ask("Project ID: ")
     if project:
         creds["project_id"] = project
     if args.extension:
         creds["extension"] = args.extension
     return creds
+
+
+def _client_secret(args: argparse.Namespace) -> str:
+    """RingCentral's client secret; optional (some apps have none), so an empty answer at the prompt is fine."""
+    if args.client_secret_stdin:
+        return _stdin_secret("client_secret_stdin")
+    secret: str = args.client_secret or os.environ.get("DIALER_RINGCENTRAL_CLIENT_SECRET") or ""
+    if not secret and sys.stdin.isatty():
+        secret = _ask("Client secret (Enter if your app has none): ", secret=True)
+    return secret
 
 
 async def _login_async(args: argparse.Namespace) -> int:
