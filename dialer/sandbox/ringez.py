@@ -106,27 +106,33 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingezState]:
     def unauthorized() -> JSONResponse:
         return _error(401, "unauthorized", "Missing or unknown session. Log in again (X-Session-ID header).")
 
-    def new_session(user: RingezUser) -> str:
+    def signed_in(user: RingezUser) -> JSONResponse:
+        """The answer to a successful login or OTP check: a new session for `user`."""
         sid = "sess_" + secrets.token_hex(12)
         st.sessions[sid] = user.email
-        return sid
+        return JSONResponse({"session_id": sid,
+                             "user": {"email": user.email, "balance_minutes": user.balance_minutes}})
 
-    async def check_email(request: Request) -> Response:
+    async def email_or_error(request: Request) -> str | Response:
+        """The request's e-mail address (check-email, send-otp), or the 400 answer saying what is wrong."""
         data = await body_or_error(request)
         if isinstance(data, Response):
             return data
         email = email_of(data)
         if email is None:
             return _error(400, "invalid_email", "That is not an email address. Check the spelling.")
+        return email
+
+    async def check_email(request: Request) -> Response:
+        email = await email_or_error(request)
+        if isinstance(email, Response):
+            return email
         return JSONResponse({"status": "existing_user" if email in st.users else "new_user", "email": email})
 
     async def send_otp(request: Request) -> Response:
-        data = await body_or_error(request)
-        if isinstance(data, Response):
-            return data
-        email = email_of(data)
-        if email is None:
-            return _error(400, "invalid_email", "That is not an email address. Check the spelling.")
+        email = await email_or_error(request)
+        if isinstance(email, Response):
+            return email
         code = f"{secrets.randbelow(10**6):06d}"
         st.otps[email] = (code, clock.now() + OTP_TTL_S)
         sandbox.send_otp(email, code)
@@ -150,8 +156,7 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingezState]:
         user = st.users.get(email)
         if user is None:
             user = st.users[email] = RingezUser(email, None, FREE_MINUTES)
-        return JSONResponse({"session_id": new_session(user),
-                             "user": {"email": user.email, "balance_minutes": user.balance_minutes}})
+        return signed_in(user)
 
     async def login(request: Request) -> Response:
         data = await body_or_error(request)
@@ -163,8 +168,7 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingezState]:
         if user is None or user.password is None or password != user.password:
             return _error(401, "invalid_credentials", "Wrong email or password. Check them, or sign in "
                           "with an emailed code instead.")
-        return JSONResponse({"session_id": new_session(user),
-                             "user": {"email": user.email, "balance_minutes": user.balance_minutes}})
+        return signed_in(user)
 
     async def me(request: Request) -> Response:
         user = user_of(request)
