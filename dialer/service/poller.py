@@ -16,13 +16,16 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from dialer.providers.base import CallStatus, ProviderError, ProviderUnavailable, RateLimited
+from dialer.providers.base import CallStatus, ProviderError, RateLimited
 
 log = logging.getLogger(__name__)
 
 TASK_NAME = "dialer-call-poller"
 MAX_BACKOFF_S = 30.0
+
+_R = TypeVar("_R")  # what a poll reports: a CallStatus or a ProviderError
 
 Fetch = Callable[[], Awaitable[CallStatus]]
 Interval = float | Callable[[], float]
@@ -147,42 +150,40 @@ class CallPoller:
     async def _poll(self, entry: _Tracked) -> None:
         try:
             status = await entry.fetch()
-        except RateLimited as exc:
+        except ProviderError as exc:  # RateLimited, ProviderUnavailable, ...: back off, keep tracking
             entry.failures += 1
-            wait = max(exc.retry_after or 0.0, self._backoff(entry))
-            await self._after_error(entry, exc, wait)
-            return
-        except ProviderUnavailable as exc:
-            entry.failures += 1
-            await self._after_error(entry, exc, self._backoff(entry))
-            return
-        except ProviderError as exc:
-            entry.failures += 1
-            await self._after_error(entry, exc, self._backoff(entry))
+            wait = self._backoff(entry)
+            if isinstance(exc, RateLimited):
+                wait = max(exc.retry_after or 0.0, wait)
+            self._reschedule(entry, wait)
+            await self._report(entry, entry.on_error, exc, "error")
             return
         except Exception:  # a client bug must not kill tracking of other calls
             log.exception("call status request failed")
             entry.failures += 1
-            entry.due = self._clock() + self._backoff(entry)
-            entry.in_flight = False
+            self._reschedule(entry, self._backoff(entry))
             return
         entry.failures = 0
-        entry.due = self._clock() + max(entry.interval_of(), 0.0)
-        entry.in_flight = False
-        if self._tracked.get(entry.key) is entry:
-            try:
-                await entry.on_status(status)
-            except Exception:
-                log.exception("call status handler failed")
+        self._reschedule(entry, max(entry.interval_of(), 0.0))
+        await self._report(entry, entry.on_status, status, "status")
 
-    async def _after_error(self, entry: _Tracked, exc: ProviderError, wait: float) -> None:
+    def _reschedule(self, entry: _Tracked, wait: float) -> None:
+        """The request for `entry` is back: it may be polled again `wait` seconds from now."""
         entry.due = self._clock() + wait
         entry.in_flight = False
-        if self._tracked.get(entry.key) is entry:
-            try:
-                await entry.on_error(exc)
-            except Exception:
-                log.exception("call error handler failed")
+
+    async def _report(self, entry: _Tracked, handler: Callable[[_R], Awaitable[None]], value: _R,
+                      what: str) -> None:
+        """Hand `value` to `handler`, unless the call was untracked (or tracked anew) while the request was out.
+
+        A failing handler is logged, never raised: it must not stop the polling of other calls.
+        """
+        if self._tracked.get(entry.key) is not entry:
+            return
+        try:
+            await handler(value)
+        except Exception:
+            log.exception("call %s handler failed", what)
 
     @staticmethod
     def _backoff(entry: _Tracked) -> float:
