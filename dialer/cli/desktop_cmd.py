@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 
@@ -20,20 +21,22 @@ def register(sub: Any) -> None:
 def _register_handler(args: argparse.Namespace) -> int:
     from dialer.desktop import registration
 
-    try:
-        print(registration.register())
-    except registration.RegistrationError as exc:
-        print(f"dialer: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return _change_registration(registration.register)
 
 
 def _unregister_handler(args: argparse.Namespace) -> int:
     from dialer.desktop import registration
 
+    return _change_registration(registration.unregister)
+
+
+def _change_registration(change: Callable[[], str]) -> int:
+    """Run `change` and print what it did, or why it could not (exit status 1)."""
+    from dialer.desktop.registration import RegistrationError
+
     try:
-        print(registration.unregister())
-    except registration.RegistrationError as exc:
+        print(change())
+    except RegistrationError as exc:
         print(f"dialer: {exc}", file=sys.stderr)
         return 1
     return 0
