@@ -221,6 +221,13 @@ def register_linux(command: Sequence[str] | None = None) -> str:
     update_db = shutil.which("update-desktop-database")
     if update_db:
         _run([update_db, str(where.desktop_file.parent)])
+    if any(ch in _EXEC_RESERVED for arg in command for ch in arg):
+        notes.append(
+            f"Note: the dialer's path ({' '.join(command)}) contains spaces or special characters. Desktops "
+            "(GNOME, KDE, Xfce...) open links with their own launcher and handle that, but plain xdg-open "
+            "without a desktop environment splits the path at the spaces: if tel: links do nothing there, "
+            "install dialer in a folder whose path has no spaces (for example with pipx)"
+        )
     return "\n".join(notes)
 
 

@@ -262,3 +262,36 @@ def test_after_unregister_handler_xdg_open_no_longer_reaches_the_app(
     assert opened.returncode != 0, "no handler is left for tel: links"
     time.sleep(0.5)  # a hand-off by mistake would arrive within this margin
     assert app.confirmations() == []
+
+
+@pytest.mark.skipif(shutil.which("gio") is None, reason="gio is not installed (package libglib2.0-bin)")
+def test_a_dialer_installed_under_a_path_with_spaces_is_still_launched_by_the_desktop(
+        sandbox: SandboxServer) -> None:
+    # The venv's console script, reached through a folder whose name has a space (as in "~/My Apps").
+    # Desktops launch through GLib (gio) or KDE, which read the quoted Exec line per the specification;
+    # xdg-utils' own generic launcher splits at spaces, so register-handler warns about that case.
+    desktop = IsolatedDesktop(sandbox.url)
+    running: RunningApp | None = None
+    try:
+        script = Path(sys.executable).parent / "dialer"
+        if not script.exists():
+            pytest.skip("no `dialer` console script beside this Python (the project is not pip-installed)")
+        spaced = desktop.root / "My Apps" / "dialer"
+        spaced.parent.mkdir()
+        spaced.symlink_to(script)
+        registered = desktop.run(sys.executable, "-c",
+                                 "import sys; from dialer.desktop.registration import register_linux; "
+                                 "print(register_linux(sys.argv[1:]))", str(spaced))
+        assert registered.returncode == 0, registered.stderr
+        assert "contains spaces" in registered.stdout and "pipx" in registered.stdout
+        assert exec_line(desktop)[0] == str(spaced)
+        running = RunningApp(desktop)
+        running.wait_listening()
+        opened = desktop.run("xdg-open", "tel:+1-201-555-0123", extra_env={"XDG_CURRENT_DESKTOP": "GNOME"})
+        assert opened.returncode == 0, opened.stdout + opened.stderr
+        wait_for(lambda: running is not None and "+12015550123" in running.confirmations(), WAIT_S,
+                 "the confirmation for +12015550123")
+    finally:
+        if running is not None:
+            assert running.stop() == 0, "\n".join(running.output())
+        desktop.remove()
