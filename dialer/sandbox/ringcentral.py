@@ -366,24 +366,24 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingCentralState]:
                                   "E.164, e.g. +16505551234", f"{field}.phoneNumber")
         return number, None
 
-    async def guarded(request: Request, group: str) -> tuple[AccessToken | None, Verdict | None, Response | None]:
+    async def guarded(request: Request, group: str) -> Verdict | Response:
+        """The rate-limit verdict for an authenticated, well-addressed RingOut request, or the error answer."""
         tok, err = authenticate(request)
         if err is not None:
-            return None, None, err
+            return err
         assert tok is not None
         verdict = st.limiter.check(f"user:{tok.owner}:{tok.client_id}", group)
         if not verdict.allowed:
-            return None, verdict, too_many(verdict)
+            return too_many(verdict)
         path_err = check_path(request)
         if path_err is not None:
-            return None, verdict, with_headers(path_err, verdict)
-        return tok, verdict, None
+            return with_headers(path_err, verdict)
+        return verdict
 
     async def create_ringout(request: Request) -> Response:
-        _tok, verdict, err = await guarded(request, "heavy")
-        if err is not None:
-            return err
-        assert verdict is not None
+        verdict = await guarded(request, "heavy")
+        if isinstance(verdict, Response):
+            return verdict
         try:
             data = await json_object(request)
         except BadBody as exc:
@@ -435,20 +435,18 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingCentralState]:
         return rc_error(404, "CMN-102", "Resource for parameter [ringoutId] is not found", "ringoutId")
 
     async def get_ringout(request: Request) -> Response:
-        _tok, verdict, err = await guarded(request, "light")
-        if err is not None:
-            return err
-        assert verdict is not None
+        verdict = await guarded(request, "light")
+        if isinstance(verdict, Response):
+            return verdict
         ringout_id, call = find(request)
         if call is None:
             return with_headers(not_found(), verdict)
         return with_headers(JSONResponse(ringout_body(request, ringout_id, call)), verdict)
 
     async def delete_ringout(request: Request) -> Response:
-        _tok, verdict, err = await guarded(request, "heavy")
-        if err is not None:
-            return err
-        assert verdict is not None
+        verdict = await guarded(request, "heavy")
+        if isinstance(verdict, Response):
+            return verdict
         _ringout_id, call = find(request)
         if call is None or call.state.is_terminal:
             return with_headers(not_found(), verdict)
