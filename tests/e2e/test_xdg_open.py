@@ -229,21 +229,23 @@ def test_register_handler_names_dialer_for_both_schemes_with_a_command_that_runs
 
 
 OPENERS = [
-    pytest.param({}, "tel:+1-201-555-0123", "+12015550123", id="generic-xdg-open-tel"),
-    pytest.param({"XDG_CURRENT_DESKTOP": "GNOME"}, "callto:+1 202 555 0001", "+12025550001",
+    pytest.param({}, "generic", "tel:+1-201-555-0123", "+12015550123", id="generic-xdg-open-tel"),
+    pytest.param({"XDG_CURRENT_DESKTOP": "GNOME"}, "gnome3", "callto:+1 202 555 0001", "+12025550001",
                  id="gnome-gio-open-callto",
                  marks=pytest.mark.skipif(shutil.which("gio") is None,
                                           reason="gio is not installed (package libglib2.0-bin)")),
 ]
 
 
-@pytest.mark.parametrize(("session", "link", "e164"), OPENERS)
+@pytest.mark.parametrize(("session", "path", "link", "e164"), OPENERS)
 def test_xdg_open_hands_the_link_to_the_running_app_which_asks_before_calling(
         desktop: IsolatedDesktop, app: RunningApp, sandbox: SandboxServer,
-        session: dict[str, str], link: str, e164: str) -> None:
+        session: dict[str, str], path: str, link: str, e164: str) -> None:
     before = len(placed_calls(sandbox))
-    result = desktop.run("xdg-open", link, extra_env=session)
+    # Debug level 2: xdg-open says which desktop path it took ("Selected DE generic").
+    result = desktop.run("xdg-open", link, extra_env={**session, "XDG_UTILS_DEBUG_LEVEL": "2"})
     assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Selected DE {path}" in result.stderr.splitlines()
     wait_for(lambda: e164 in app.confirmations(), WAIT_S, f"the confirmation for {e164}")
     assert app.confirmations() == [e164]
     time.sleep(0.3)  # a call placed by mistake would reach the sandbox within this margin
