@@ -233,15 +233,15 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingezState]:
         return JSONResponse({"call_id": call_id, "status": "initiated", "mode": mode, "to_number": to_number,
                              "from_number": own, "twilio_call_sid": sid})
 
-    def own_call(request: Request, user: RingezUser) -> SimCall | None:
-        call_id = request.path_params["call_id"]
-        call = sandbox.telephony.calls.get(call_id)
+    def own_call(request: Request) -> SimCall | Response:
+        """The call named in the path if it is the signed-in user's, else the 401 or 404 answer."""
+        user = user_of(request)
+        if user is None:
+            return unauthorized()
+        call = sandbox.telephony.calls.get(request.path_params["call_id"])
         if call is None or call.provider != "ringez" or call.data.get("user") != user.email:
-            return None
+            return _error(404, "call_not_found", "No such call on this account. Check the call id.")
         return call
-
-    def not_found() -> JSONResponse:
-        return _error(404, "call_not_found", "No such call on this account. Check the call id.")
 
     def cost(call: SimCall) -> tuple[int, int, float]:
         seconds = call.talk_seconds(clock.sim_now())
@@ -249,33 +249,24 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingezState]:
         return seconds, minutes, round(minutes * float(call.data["rate"]), 4)
 
     async def call_status(request: Request) -> Response:
-        user = user_of(request)
-        if user is None:
-            return unauthorized()
-        call = own_call(request, user)
-        if call is None:
-            return not_found()
+        call = own_call(request)
+        if isinstance(call, Response):
+            return call
         seconds, minutes, amount = cost(call)
         return JSONResponse({"call_id": call.id, "status": _STATUS[call.state], "duration": seconds,
                              "estimated_cost": {"minutes": minutes, "amount": amount, "currency": "USD"}})
 
     async def end_call(request: Request) -> Response:
-        user = user_of(request)
-        if user is None:
-            return unauthorized()
-        call = own_call(request, user)
-        if call is None:
-            return not_found()
+        call = own_call(request)
+        if isinstance(call, Response):
+            return call
         sandbox.telephony.hang_up(call)
         return JSONResponse({"call_id": call.id, "status": _STATUS[call.state]})
 
     async def actions(request: Request) -> Response:
-        user = user_of(request)
-        if user is None:
-            return unauthorized()
-        call = own_call(request, user)
-        if call is None:
-            return not_found()
+        call = own_call(request)
+        if isinstance(call, Response):
+            return call
         data = await body_or_error(request)
         if isinstance(data, Response):
             return data
