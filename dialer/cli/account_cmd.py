@@ -201,16 +201,14 @@ async def _login_async(args: argparse.Namespace) -> int:
     from dialer.providers.base import ProviderError
     from dialer.service import DialerService, ServiceError
 
-    service = await DialerService.open()
-    try:
-        creds = await _credentials(service, args)
-        if creds is None:
-            return 0
-        view = await service.accounts.sign_in(args.provider, creds, label=args.label)
-    except (ProviderError, ServiceError) as exc:
-        return _fail(str(exc))
-    finally:
-        await service.aclose()
+    async with await DialerService.open() as service:
+        try:
+            creds = await _credentials(service, args)
+            if creds is None:
+                return 0
+            view = await service.accounts.sign_in(args.provider, creds, label=args.label)
+        except (ProviderError, ServiceError) as exc:
+            return _fail(str(exc))
     print(f"Signed in to {view.capabilities.display_name} as {view.label} (account {view.id}).")
     if service.secrets_warning:
         print(f"Note: {service.secrets_warning}", file=sys.stderr)
@@ -224,16 +222,13 @@ def _logout(args: argparse.Namespace) -> int:
 async def _logout_async(args: argparse.Namespace) -> int:
     from dialer.service import DialerService
 
-    service = await DialerService.open()
-    try:
+    async with await DialerService.open() as service:
         views = [v for v in service.accounts.list() if v.provider_id == args.provider]
         if not views:
             return _fail(f"no {args.provider} account is signed in.")
         for view in views:
             await service.accounts.sign_out(view.id)
             print(f"Signed out of {view.display_name}.")
-    finally:
-        await service.aclose()
     return 0
 
 
@@ -244,11 +239,8 @@ def _accounts(args: argparse.Namespace) -> int:
 async def _accounts_async(args: argparse.Namespace) -> int:
     from dialer.service import DialerService
 
-    service = await DialerService.open()
-    try:
+    async with await DialerService.open() as service:
         views = service.accounts.list()
-    finally:
-        await service.aclose()
     if args.json:
         print(json.dumps([{"id": v.id, "provider": v.provider_id, "label": v.label, "signed_in": v.signed_in,
                            "display_name": v.capabilities.display_name} for v in views], indent=2))
@@ -269,10 +261,9 @@ async def _balance_async(args: argparse.Namespace) -> int:
     from dialer.providers.base import ProviderError
     from dialer.service import DialerService
 
-    service = await DialerService.open()
     rows: list[dict[str, Any]] = []
     failed = False
-    try:
+    async with await DialerService.open() as service:
         for v in service.accounts.list():
             if not v.capabilities.balance or not v.signed_in:
                 continue
@@ -286,8 +277,6 @@ async def _balance_async(args: argparse.Namespace) -> int:
                 entry.update(minutes=b.minutes, amount=None if b.amount is None else str(b.amount),
                              currency=b.currency, wallet_url=service.accounts.wallet_url(v.id))
             rows.append(entry)
-    finally:
-        await service.aclose()
     if args.json:
         print(json.dumps(rows, indent=2))
     elif not rows:
