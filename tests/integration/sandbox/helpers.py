@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 
-def wait_for(check: Callable[[], Any], *, timeout: float = 5.0, interval: float = 0.01) -> Any:
+def wait_for(check: Callable[[], Any], *, timeout: float = 15.0, interval: float = 0.01) -> Any:
     """Poll ``check`` until it returns something truthy; fail the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
