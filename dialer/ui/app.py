@@ -697,6 +697,7 @@ def run(*, demo: bool = False, uri: str | None = None, minimized: bool = False, 
     if window.isVisible() and not minimized:  # the first paint happens before asyncio and the service load
         _wait_for_paint(app, painted)
     painted_at, painted_mono, painted_rss = time.time(), time.monotonic(), _rss_kb()
+    window.finish_building()
     if after_first_paint is not None:
         after_first_paint()
     if os.environ.get("DIALER_EXIT_AFTER_PAINT") == "1":

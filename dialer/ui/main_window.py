@@ -69,6 +69,7 @@ class DialPage(QtWidgets.QWidget):
 
     demoClicked = QtCore.Signal()
     signInClicked = QtCore.Signal()
+    suggestionPicked = QtCore.Signal(object)  # the QListWidgetItem clicked or activated
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +78,7 @@ class DialPage(QtWidgets.QWidget):
         layout.setSpacing(8)
         self._layout = layout
         self._welcome: WelcomeBanner | None = None
+        self._suggestions: QtWidgets.QListWidget | None = None
 
         row = QtWidgets.QHBoxLayout()
         self.number = NumberField(self)
@@ -98,14 +100,6 @@ class DialPage(QtWidgets.QWidget):
         self.info.setProperty("role", "muted")
         self.info.setWordWrap(True)
         layout.addWidget(self.info)
-
-        self.suggestions = QtWidgets.QListWidget(self)
-        self.suggestions.setObjectName("suggestions")
-        self.suggestions.setAccessibleName("Matching contacts")
-        self.suggestions.setMaximumHeight(112)
-        self.suggestions.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.suggestions.hide()
-        layout.addWidget(self.suggestions)
 
         self.pad = DialPad(self)
         layout.addWidget(self.pad)
@@ -130,6 +124,23 @@ class DialPage(QtWidgets.QWidget):
         self.call.setMinimumHeight(40)
         layout.addWidget(self.call)
         layout.addStretch(1)
+
+    @property
+    def suggestions(self) -> QtWidgets.QListWidget:
+        """The contacts matching the typed text, under the number; built when first needed (hidden until
+        there are matches, so the first paint does not wait for a list view: ~2.5 ms)."""
+        if self._suggestions is None:
+            lst = QtWidgets.QListWidget(self)
+            lst.setObjectName("suggestions")
+            lst.setAccessibleName("Matching contacts")
+            lst.setMaximumHeight(112)
+            lst.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+            lst.hide()
+            lst.itemActivated.connect(self.suggestionPicked.emit)
+            lst.itemClicked.connect(self.suggestionPicked.emit)
+            self._layout.insertWidget(self._layout.indexOf(self.info) + 1, lst)
+            self._suggestions = lst
+        return self._suggestions
 
     @property
     def welcome(self) -> WelcomeBanner:
@@ -221,6 +232,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.balance.show_none()
         self.dial_page.number.setFocus()
         theme.state().changed.connect(self.retint)
+        self._finished = False
+
+    def finish_building(self) -> None:
+        """What the first frame does not need, once it has painted (``app.run``; ``attach`` otherwise):
+        the icons of the actions only the menus show, and the caret's blink timeout on the number field."""
+        if self._finished:
+            return
+        self._finished = True
+        for action in self.actions():
+            name = action.property("iconName")
+            if name and action.icon().isNull():
+                action.setIcon(icons.icon(str(name)))
+        from dialer.ui import blink
+
+        blink.keep_alive(self.dial_page.number)  # the caret blinks while in use, then stays steady
 
     # ----------------------------------------------------------------------------------- building
     def _placeholder(self, text: str) -> QtWidgets.QWidget:
@@ -232,12 +258,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _action(self, text: str, icon_name: str | None, shortcut: str | None, slot: Any,
                 tip: str | None = None) -> QtGui.QAction:
+        """An action of the window; its icon is set by :meth:`finish_building` (only the menus show it)
+        unless the toolbar shows the action."""
         action = QtGui.QAction(text, self)
         if icon_name:
-            action.setIcon(icons.icon(icon_name))
             action.setProperty("iconName", icon_name)
         if shortcut:
-            action.setShortcut(QtGui.QKeySequence(shortcut))
+            # Qt converts the text itself: a QKeySequence in Python sets up its class (~1 ms at start-up).
+            action.setProperty("shortcut", shortcut)
         if tip:
             action.setToolTip(tip)
         action.triggered.connect(slot)
@@ -291,8 +319,9 @@ class MainWindow(QtWidgets.QMainWindow):
         spacer = QtWidgets.QWidget(self)
         spacer.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred)
         tools.addWidget(spacer)
-        tools.addAction(self.act_sign_in)
-        tools.addAction(self.act_settings)
+        for act in (self.act_sign_in, self.act_settings):
+            act.setIcon(icons.icon(str(act.property("iconName"))))
+            tools.addAction(act)
         self.addToolBar(tools)
         self.toolbar = tools
         self.act_hangup.setEnabled(False)
@@ -311,8 +340,7 @@ class MainWindow(QtWidgets.QMainWindow):
         page.backspace.clicked.connect(page.number.backspace_dial)
         page.pad.pressed.connect(self._on_pad)
         page.call.clicked.connect(self.call_from_field)
-        page.suggestions.itemActivated.connect(self._pick_suggestion)
-        page.suggestions.itemClicked.connect(self._pick_suggestion)
+        page.suggestionPicked.connect(self._pick_suggestion)
         page.demoClicked.connect(self.demoRequested.emit)
         page.signInClicked.connect(self.open_sign_in)
         page.accounts.accountChanged.connect(self._on_account_changed)
@@ -359,6 +387,7 @@ class MainWindow(QtWidgets.QMainWindow):
         from dialer.core import numbers
         from dialer.ui.service_bridge import ServiceBridge
 
+        self.finish_building()
         self.service = service
         self.bridge = bridge or ServiceBridge(service, self)
         self.bridge.callEvent.connect(self._on_call_event)

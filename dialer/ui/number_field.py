@@ -84,9 +84,7 @@ class NumberField(QtWidgets.QLineEdit):
         self.textEdited.connect(self._on_edited)
         self.textChanged.connect(self._on_changed)
         self.returnPressed.connect(self.submitted)
-        from dialer.ui import blink
-
-        blink.keep_alive(self)  # the caret blinks while in use, then stays steady (no idle CPU)
+        # The caret's blink timeout (dialer.ui.blink) is added by the window once it has painted.
 
     # -- configuration --------------------------------------------------------------------------------
     def set_region(self, region: str) -> None:
