@@ -12,9 +12,14 @@ import os
 os.environ.setdefault("QT_API", "pyside6")
 
 from PySide6 import QtCore, QtGui, QtWidgets
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 
 __all__ = ["QTimer", "Qt", "QtCore", "QtGui", "QtWidgets", "Signal", "Slot"]
+
+# ``Qt`` (the QtCore.Qt namespace) is looked up on first use (module __getattr__ below): the first touch
+# makes PySide build all of its 94 enums (~13 ms), which the first paint does not wait for. Modules on
+# the first-paint path write ``QtCore.Qt.X`` inside functions, and set enum-typed Qt properties before the
+# paint by name (``widget.setProperty("focusPolicy", "NoFocus")``: Qt converts the text itself).
 
 # QtNetwork: QLocalServer/QLocalSocket for the single-instance hand-off (dialer.desktop.ipc_server).
 # Imported on first use (module __getattr__ below): the window paints before it is needed.
@@ -22,6 +27,7 @@ TYPE_CHECKING = False  # not typing's: importing typing costs the first paint ~3
 
 if TYPE_CHECKING:
     from PySide6 import QtNetwork
+    from PySide6.QtCore import Qt
 
 __all__ += ["QtNetwork"]
 
@@ -50,6 +56,9 @@ __all__ += ["asyncSlot"]
 
 def __getattr__(name: str) -> _Any:
     """Lazy module attributes (PEP 562): ``from dialer.qt import QtNetwork`` imports QtNetwork then."""
+    if name == "Qt":
+        globals()["Qt"] = QtCore.Qt
+        return QtCore.Qt
     if name == "QtNetwork":
         from PySide6 import QtNetwork
 

@@ -63,7 +63,7 @@ class BalanceWidget(QtWidgets.QFrame):
         self.label = QtWidgets.QLabel("Balance: —", self)
         self.label.setObjectName("balanceLabel")
         self.label.setAccessibleName("Balance")
-        self.label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setProperty("textInteractionFlags", "TextSelectableByMouse")  # by name: see dialer.qt on Qt
         self.warning = QtWidgets.QLabel(self)
         self.warning.setObjectName("lowBalance")
         self.warning.setProperty("role", "warning")

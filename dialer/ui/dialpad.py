@@ -43,7 +43,7 @@ class DialPad(QtWidgets.QWidget):
             button.setText(f"{digit}\n{letters}" if letters and not compact else digit)
             button.setMinimumSize(64, height)
             button.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
-            button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)  # keep focus in the number field
+            button.setProperty("focusPolicy", "NoFocus")  # keep focus in the number field (by name: dialer.qt)
             spoken = {"*": "star", "#": "pound"}.get(digit, digit)
             button.setAccessibleName(f"Key {spoken}")
             if digit == "0":

@@ -32,7 +32,6 @@ async def maybe_await(value: Any) -> Any:
     return await _maybe_await(value)
 
 log: Any = LazyLogger(__name__)
-Qt = QtCore.Qt
 MAX_SUGGESTIONS = 5
 TAB_DIAL, TAB_CONTACTS, TAB_HISTORY = 0, 1, 2
 
@@ -88,7 +87,7 @@ class DialPage(QtWidgets.QWidget):
         self.backspace.setIconSize(QtCore.QSize(24, 24))
         self.backspace.setToolTip("Delete the last digit (hold to clear)")
         self.backspace.setAccessibleName("Delete digit")
-        self.backspace.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.backspace.setProperty("focusPolicy", "NoFocus")  # by name: see dialer.qt on Qt
         self.backspace.setAutoRepeat(True)
         row.addWidget(self.number, 1)
         row.addWidget(self.backspace)
@@ -111,7 +110,7 @@ class DialPage(QtWidgets.QWidget):
         self.error.setAccessibleName("Problem")
         self.error.setProperty("role", "warning")
         self.error.setWordWrap(True)
-        self.error.setTextFormat(Qt.TextFormat.RichText)
+        self.error.setProperty("textFormat", "RichText")
         self.error.setOpenExternalLinks(False)
         self.error.hide()
         layout.addWidget(self.error)
@@ -134,7 +133,7 @@ class DialPage(QtWidgets.QWidget):
             lst.setObjectName("suggestions")
             lst.setAccessibleName("Matching contacts")
             lst.setMaximumHeight(112)
-            lst.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+            lst.setFocusPolicy(QtCore.Qt.FocusPolicy.ClickFocus)
             lst.hide()
             lst.itemActivated.connect(self.suggestionPicked.emit)
             lst.itemClicked.connect(self.suggestionPicked.emit)
@@ -251,7 +250,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # ----------------------------------------------------------------------------------- building
     def _placeholder(self, text: str) -> QtWidgets.QWidget:
         label = QtWidgets.QLabel(text)
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setProperty("alignment", "AlignCenter")
         label.setProperty("role", "muted")
         label.setAccessibleName(text)
         return label
@@ -308,7 +307,7 @@ class MainWindow(QtWidgets.QMainWindow):
         tools.setAccessibleName("Main toolbar")
         tools.setMovable(False)
         tools.setIconSize(QtCore.QSize(20, 20))
-        tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        tools.setProperty("toolButtonStyle", "ToolButtonTextBesideIcon")
         self.demo_badge = QtWidgets.QLabel("Demo", self)
         self.demo_badge.setObjectName("demoBadge")
         self.demo_badge.setAccessibleName("Demo mode")
@@ -564,7 +563,7 @@ class MainWindow(QtWidgets.QMainWindow):
             extra = f" ({label})" if label else ""
             hint = "  · letters match" if how == "t9" else ""
             item = QtWidgets.QListWidgetItem(f"{match.name} — {shown}{extra}{hint}")
-            item.setData(Qt.ItemDataRole.UserRole, (number, match.name))
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, (number, match.name))
             item.setToolTip(f"Call {match.name} on {shown}")
             lst.addItem(item)
         lst.setVisible(lst.count() > 0)
@@ -574,7 +573,7 @@ class MainWindow(QtWidgets.QMainWindow):
             lst.setCurrentRow(0)
 
     def _pick_suggestion(self, item: QtWidgets.QListWidgetItem) -> None:
-        number, name = item.data(Qt.ItemDataRole.UserRole)
+        number, name = item.data(QtCore.Qt.ItemDataRole.UserRole)
         self.dial_page.number.set_number(number)
         self._picked_name = name
         self.dial_page.suggestions.hide()
