@@ -208,16 +208,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
 
-        self.dial_stack = QtWidgets.QStackedWidget(self)
+        # Built top-down, each widget created under its final parent: with the app's style sheet, moving a
+        # built subtree to a new parent re-polishes every widget in it (~4 ms at start-up). The creation
+        # order keeps the focus chain and child order it always had.
+        dial_tab = QtWidgets.QWidget(self)
+        self.tabs.addTab(dial_tab, icons.icon("dialpad"), "Dial")
+        dial_layout = QtWidgets.QVBoxLayout(dial_tab)
+        self.dial_stack = QtWidgets.QStackedWidget(dial_tab)
         self.dial_page = DialPage(self.dial_stack)
         self.dial_stack.addWidget(self.dial_page)
         self._call_panel: CallPanel | None = None
-        dial_tab = QtWidgets.QWidget(self)
-        dial_layout = QtWidgets.QVBoxLayout(dial_tab)
         dial_layout.addWidget(self.dial_stack, 1)
         self.balance = BalanceWidget(dial_tab)
         dial_layout.addWidget(self.balance)
-        self.tabs.addTab(dial_tab, icons.icon("dialpad"), "Dial")
         self.contacts_view: QtWidgets.QWidget = self._placeholder("Contacts are loading…")
         self.history_view: QtWidgets.QWidget = self._placeholder("History is loading…")
         self.tabs.addTab(self.contacts_view, icons.icon("contacts"), "Contacts")
