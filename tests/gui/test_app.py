@@ -131,14 +131,21 @@ def test_an_idle_app_has_no_heartbeat(qtbot: Any, qapp: Any, loop: Any, dialer_h
         run(qtbot, ctl.load())
         qtbot.wait(1000)  # let start-up work (balance, views) settle
         ctl.window.dial_page.number.clearFocus()  # a focused text field blinks its caret (Qt's own timer)
-        counter = _TimerCounter()
-        qapp.installEventFilter(counter)
-        try:
-            qtbot.wait(1500)
-        finally:
-            qapp.removeEventFilter(counter)
-        # qtbot.wait itself runs one timer; anything periodic would fire again and again.
-        assert counter.count <= 1, counter.owners
+        # qtbot.wait itself runs one timer; anything periodic would fire again and again, in every window.
+        # Up to three 1.5 s windows, so late start-up work on a loaded machine cannot fail the test, while
+        # a periodic timer (which fires in every window) still does.
+        windows = []
+        for _ in range(3):
+            counter = _TimerCounter()
+            qapp.installEventFilter(counter)
+            try:
+                qtbot.wait(1500)
+            finally:
+                qapp.removeEventFilter(counter)
+            windows.append((counter.count, counter.owners))
+            if counter.count <= 1:
+                break
+        assert windows[-1][0] <= 1, windows
     finally:
         run(qtbot, ctl.shutdown())
 
