@@ -311,14 +311,14 @@ class MainWindow(QtWidgets.QMainWindow):
         tools.setMovable(False)
         tools.setIconSize(QtCore.QSize(20, 20))
         tools.setProperty("toolButtonStyle", "ToolButtonTextBesideIcon")
-        self.demo_badge = QtWidgets.QLabel("Demo", self)
+        self.demo_badge = QtWidgets.QLabel("Demo", tools)  # made under the toolbar: no re-polish on adding
         self.demo_badge.setObjectName("demoBadge")
         self.demo_badge.setAccessibleName("Demo mode")
         self.demo_badge.setToolTip("Demo mode: calls go to the built-in sandbox, nobody is really called.")
         self.demo_badge.setVisible(self.demo)
         self.demo_badge_action = tools.addWidget(self.demo_badge)
         self.demo_badge_action.setVisible(self.demo)
-        spacer = QtWidgets.QWidget(self)
+        spacer = QtWidgets.QWidget(tools)
         spacer.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred)
         tools.addWidget(spacer)
         for act in (self.act_sign_in, self.act_settings):
