@@ -124,9 +124,37 @@ def dark_palette() -> QtGui.QPalette:
 
 
 def light_palette() -> QtGui.QPalette:
-    style = QtWidgets.QApplication.style()
-    pal = style.standardPalette() if style is not None else QtGui.QPalette()
-    pal.setColor(QtGui.QPalette.ColorRole.PlaceholderText, QtGui.QColor("#6b7075"))
+    """Fusion's light colours, written out: asking the style would follow a dark desktop even when the
+    user forced the light look."""
+    pal = QtGui.QPalette()
+    role = QtGui.QPalette.ColorRole
+    group = QtGui.QPalette.ColorGroup
+    window = QtGui.QColor("#efefef")
+    text = QtGui.QColor("#000000")
+    disabled = QtGui.QColor("#bebebe")
+    pal.setColor(role.Window, window)
+    pal.setColor(role.WindowText, text)
+    pal.setColor(role.Base, QtGui.QColor("#ffffff"))
+    pal.setColor(role.AlternateBase, QtGui.QColor("#f7f7f7"))
+    pal.setColor(role.ToolTipBase, QtGui.QColor("#ffffdc"))
+    pal.setColor(role.ToolTipText, text)
+    pal.setColor(role.PlaceholderText, QtGui.QColor("#6b7075"))
+    pal.setColor(role.Text, text)
+    pal.setColor(role.Button, window)
+    pal.setColor(role.ButtonText, text)
+    pal.setColor(role.BrightText, QtGui.QColor("#ffffff"))
+    pal.setColor(role.Link, QtGui.QColor("#1a5fb4"))
+    pal.setColor(role.LinkVisited, QtGui.QColor("#813d9c"))
+    pal.setColor(role.Highlight, QtGui.QColor("#308cc6"))
+    pal.setColor(role.HighlightedText, QtGui.QColor("#ffffff"))
+    pal.setColor(role.Light, QtGui.QColor("#ffffff"))
+    pal.setColor(role.Midlight, QtGui.QColor("#cacaca"))
+    pal.setColor(role.Mid, QtGui.QColor("#b8b8b8"))
+    pal.setColor(role.Dark, QtGui.QColor("#9f9f9f"))
+    pal.setColor(role.Shadow, QtGui.QColor("#767676"))
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        pal.setColor(group.Disabled, r, disabled)
+    pal.setColor(group.Disabled, role.Base, window)
     return pal
 
 

@@ -255,3 +255,23 @@ def test_our_own_errors_are_shown_in_their_words() -> None:
     from dialer.ui import errors
 
     assert errors.user_message(DialError("Sign in to Ringez first.")) == "Sign in to Ringez first."
+
+
+def test_both_palettes_keep_text_readable() -> None:
+    """Forced light and dark looks have their own colours (not the desktop's) with readable contrast."""
+    from dialer.qt import QtGui
+    from dialer.ui import theme
+
+    def luminance(color: Any) -> float:
+        def channel(c: int) -> float:
+            v = c / 255
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(color.red()) + 0.7152 * channel(color.green()) + 0.0722 * channel(color.blue())
+
+    role = QtGui.QPalette.ColorRole
+    for pal, dark in ((theme.light_palette(), False), (theme.dark_palette(), True)):
+        assert (pal.color(role.Window).lightness() < 128) is dark
+        for fg, bg in ((role.WindowText, role.Window), (role.Text, role.Base), (role.ButtonText, role.Button),
+                       (role.HighlightedText, role.Highlight)):
+            hi, lo = sorted((luminance(pal.color(fg)), luminance(pal.color(bg))), reverse=True)
+            assert (hi + 0.05) / (lo + 0.05) >= 3.0, (dark, fg, bg)
