@@ -404,24 +404,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status.showMessage("Ready", 3000)
 
     def _load_views(self) -> None:
-        try:
-            from dialer.ui.contacts_view import ContactsView
+        """Contacts and History are built once the service is attached (after the first paint)."""
+        from dialer.ui.contacts_view import ContactsView
+        from dialer.ui.history_view import HistoryView
 
-            view: QtWidgets.QWidget = ContactsView(self.service, self)
-            view.callRequested.connect(self._call_requested)  # type: ignore[attr-defined]
-            self._replace_tab(TAB_CONTACTS, view, "contacts", "Contacts")
-            self.contacts_view = view
-        except ImportError:
-            log.info("contacts view not available yet")
-        try:
-            from dialer.ui.history_view import HistoryView
-
-            hview: QtWidgets.QWidget = HistoryView(self.service, self)
-            hview.callRequested.connect(self._call_requested)  # type: ignore[attr-defined]
-            self._replace_tab(TAB_HISTORY, hview, "history", "History")
-            self.history_view = hview
-        except ImportError:
-            log.info("history view not available yet")
+        view = ContactsView(self.service, self)
+        view.callRequested.connect(self._call_requested)
+        self._replace_tab(TAB_CONTACTS, view, "contacts", "Contacts")
+        self.contacts_view = view
+        hview = HistoryView(self.service, self)
+        hview.callRequested.connect(self._call_requested)
+        self._replace_tab(TAB_HISTORY, hview, "history", "History")
+        self.history_view = hview
 
     def _replace_tab(self, index: int, widget: QtWidgets.QWidget, icon_name: str, title: str) -> None:
         current = self.tabs.currentIndex()
