@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ from dialer.core import numbers
 from dialer.qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from dialer.store.contacts import Contact
 from dialer.ui import blink, theme
+from dialer.ui.background import BackgroundSteps, error_text
 from dialer.ui.contact_editor import ContactEditor
 
 log = logging.getLogger(__name__)
@@ -33,10 +33,6 @@ def _error_style() -> str:
     return f"color: {theme.accents().hangup};"
 
 
-
-def _error_text(exc: BaseException) -> str:
-    text = getattr(exc, "user_message", None) or str(exc)
-    return text or exc.__class__.__name__
 
 
 @dataclass(frozen=True)
@@ -233,7 +229,7 @@ class ImportSummaryDialog(QtWidgets.QDialog):
                 "skipped": len(self.report.skipped), "flagged": len(self.report.flagged)}
 
 
-class ContactsView(QtWidgets.QWidget):
+class ContactsView(QtWidgets.QWidget, BackgroundSteps):
     """The address book. ``callRequested(number, display_name)`` asks the shell to place a call."""
 
     callRequested = Signal(str, str)
@@ -249,7 +245,6 @@ class ContactsView(QtWidgets.QWidget):
         self.editor: ContactEditor | None = None
         self.confirm_box: QtWidgets.QMessageBox | None = None
         self.import_summary: ImportSummaryDialog | None = None
-        self._tasks: set[asyncio.Future[None]] = set()
 
         self.search_edit = QtWidgets.QLineEdit()
         blink.keep_alive(self.search_edit)  # steady caret when idle (dialer.ui.blink)
@@ -471,7 +466,7 @@ class ContactsView(QtWidgets.QWidget):
                 self._service.contacts.update(contact)
                 verb = "Saved"
         except Exception as exc:
-            self._message(f"Could not save {contact.name}: {_error_text(exc)}", error=True)
+            self._message(f"Could not save {contact.name}: {error_text(exc)}", error=True)
             return
         self.reload()
         if contact.id is not None:
@@ -501,7 +496,7 @@ class ContactsView(QtWidgets.QWidget):
         try:
             self._service.contacts.delete(item.contact_id)
         except Exception as exc:
-            self._message(f"Could not delete {item.name}: {_error_text(exc)}", error=True)
+            self._message(f"Could not delete {item.name}: {error_text(exc)}", error=True)
             return
         self.reload()
         self._message(f"Deleted {item.name}.")
@@ -519,7 +514,7 @@ class ContactsView(QtWidgets.QWidget):
         try:
             self._service.contacts.update(contact)
         except Exception as exc:
-            self._message(f"Could not change {item.name}: {_error_text(exc)}", error=True)
+            self._message(f"Could not change {item.name}: {error_text(exc)}", error=True)
             return
         self.reload()
         self.contactsChanged.emit()
@@ -559,7 +554,7 @@ class ContactsView(QtWidgets.QWidget):
         try:
             report = await self._service.contacts.import_file(path, self._report_progress)
         except Exception as exc:
-            self._message(f"Could not import {path}: {_error_text(exc)}", error=True)
+            self._message(f"Could not import {path}: {error_text(exc)}", error=True)
             return
         finally:
             self.progress.hide()
@@ -581,7 +576,7 @@ class ContactsView(QtWidgets.QWidget):
         try:
             result = await self._service.contacts.export_vcard(path)
         except Exception as exc:
-            self._message(f"Could not export to {path}: {_error_text(exc)}", error=True)
+            self._message(f"Could not export to {path}: {error_text(exc)}", error=True)
         else:
             count = f"{result} contacts" if isinstance(result, int) else "Contacts"
             self._message(f"{count} exported to {path}.")
@@ -589,21 +584,6 @@ class ContactsView(QtWidgets.QWidget):
             self._set_busy(False)
 
     # ------------------------------------------------------------------------------------------ helpers
-
-    def _start(self, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
-        """Run ``coro`` on the event loop; the caller has already shown the wait (busy state)."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Future[None]) -> None:
-        self._tasks.discard(task)
-        exc = None if task.cancelled() else task.exception()
-        if exc is not None:  # a bug: still shown in place, never lost
-            log.error("background step failed", exc_info=exc)
-            self._set_busy(False)
-            self._message(_error_text(exc), error=True)
 
     def _set_busy(self, busy: bool) -> None:
         for button in (self.import_button, self.export_button):

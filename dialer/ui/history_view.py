@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from dialer.core.calls import LegState
 from dialer.qt import Qt, QtCore, QtGui, QTimer, QtWidgets, Signal
 from dialer.store.history import HistoryFilter
 from dialer.ui import blink, theme
+from dialer.ui.background import BackgroundSteps, error_text
 from dialer.ui.history_model import PROVIDER_NAMES, HistoryModel
 
 log = logging.getLogger(__name__)
@@ -31,12 +31,8 @@ def _error_style() -> str:
 
 
 
-def _error_text(exc: BaseException) -> str:
-    text = getattr(exc, "user_message", None) or str(exc)
-    return text or exc.__class__.__name__
 
-
-class HistoryView(QtWidgets.QWidget):
+class HistoryView(QtWidgets.QWidget, BackgroundSteps):
     """Past calls. ``callRequested(number, display_name)`` asks the shell to call a number back."""
 
     callRequested = Signal(str, str)
@@ -44,7 +40,6 @@ class HistoryView(QtWidgets.QWidget):
     def __init__(self, service: Any, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._service = service
-        self._tasks: set[asyncio.Future[None]] = set()
         self.setObjectName("historyView")
         self.setAccessibleName("Call history")
 
@@ -272,7 +267,7 @@ class HistoryView(QtWidgets.QWidget):
         try:
             await self._service.history.export_csv(path, self.model.filter)
         except Exception as exc:
-            self._message(f"Could not export the history: {_error_text(exc)}", error=True)
+            self._message(f"Could not export the history: {error_text(exc)}", error=True)
         else:
             self._message(f"Exported the calls shown to {path}.")
         finally:
@@ -318,7 +313,7 @@ class HistoryView(QtWidgets.QWidget):
         try:
             added = await self._service.history.sync_server_history(account_id)
         except Exception as exc:
-            self._message(f"Could not fetch the provider's history: {_error_text(exc)}", error=True)
+            self._message(f"Could not fetch the provider's history: {error_text(exc)}", error=True)
         else:
             count = added if isinstance(added, int) else None
             self.model.reload()
@@ -328,21 +323,6 @@ class HistoryView(QtWidgets.QWidget):
             self._set_busy(False)
 
     # ------------------------------------------------------------------------------------------ helpers
-
-    def _start(self, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
-        """Run ``coro`` on the event loop; the caller has already shown the wait (busy state)."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Future[None]) -> None:
-        self._tasks.discard(task)
-        exc = None if task.cancelled() else task.exception()
-        if exc is not None:  # a bug: still shown in place, never lost
-            log.error("background step failed", exc_info=exc)
-            self._set_busy(False)
-            self._message(_error_text(exc), error=True)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)

@@ -254,3 +254,15 @@ def test_large_csv_import_reports_progress_in_steps(view: ContactsView, qtbot: A
     assert 10 <= len(steps) <= 201  # a steady bar without a signal per contact
     assert not view.progress.isVisible()
     view.import_summary.accept()
+
+
+def test_a_failing_background_step_is_shown_in_place(view: ContactsView, qtbot: Any) -> None:
+    """A bug in an import/export step is never lost with its task: the view says what went wrong."""
+
+    async def broken() -> None:
+        raise RuntimeError("the disk vanished")
+
+    view._set_busy(True)
+    view._start(broken())
+    qtbot.waitUntil(lambda: "the disk vanished" in view.status_label.text(), timeout=5000)
+    assert view.import_button.isEnabled()
