@@ -11,12 +11,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import queue
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +24,7 @@ import httpx
 import pytest
 
 from dialer.sandbox import SandboxServer, start_in_thread
+from tests.e2e._output import OutputLines
 
 pytestmark = [pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="AF_UNIX sockets only"),
               pytest.mark.timeout(120)]
@@ -58,24 +57,13 @@ class RunningApp:
         if test_hooks:
             env["DIALER_TEST_HOOKS"] = "1"
         self.env = env
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
         self._confirms_seen = 0  # output lines already matched by confirm_shown
         self.proc = subprocess.Popen([sys.executable, "-m", "dialer", "--demo"], env=env, cwd=ROOT,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
+        self._out = OutputLines(self.proc)
 
     def output(self) -> list[str]:
-        while True:
-            try:
-                self.seen.append(self.lines.get_nowait())
-            except queue.Empty:
-                return self.seen
+        return self._out.output()
 
     def socket_path(self) -> str:
         return str(self.home / "run" / "dialer.sock")

@@ -18,7 +18,6 @@ finds no handler fails instead of reaching some browser on the test machine.
 from __future__ import annotations
 
 import os
-import queue
 import shlex
 import shutil
 import signal
@@ -26,7 +25,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,6 +34,7 @@ import httpx
 import pytest
 
 from dialer.sandbox import SandboxServer, start_in_thread
+from tests.e2e._output import OutputLines
 
 pytestmark = [
     pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="AF_UNIX sockets only (Linux/BSD desktops)"),
@@ -122,25 +121,14 @@ class RunningApp:
 
     def __init__(self, desktop: IsolatedDesktop) -> None:
         self.desktop = desktop
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
         self.proc = subprocess.Popen([sys.executable, "-m", "dialer", "--demo"],
                                      env={**desktop.env, "DIALER_TEST_HOOKS": "1"}, cwd=ROOT,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
+        self._out = OutputLines(self.proc)
 
     def output(self) -> list[str]:
-        while True:
-            try:
-                self.seen.append(self.lines.get_nowait())
-            except queue.Empty:
-                return self.seen
+        return self._out.output()
 
     def wait_listening(self) -> None:
         """Until the hand-off socket answers (``dialer show`` hands over to this app and exits 0)."""
