@@ -109,12 +109,9 @@ def xdg_config_home() -> Path:
 
 
 def _icon_source() -> Path | None:
-    """The app icon, from an installed package or a source checkout."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "resources" / "dialer.svg", package.parent / "resources" / "dialer.svg"):
-        if candidate.is_file():
-            return candidate
-    return None
+    """The app icon shipped inside the package (``dialer/resources/dialer.svg``)."""
+    candidate = Path(__file__).resolve().parent.parent / "resources" / "dialer.svg"
+    return candidate if candidate.is_file() else None
 
 
 def set_mimeapps_default(mimeapps: Path, mime_types: Sequence[str], desktop_id: str | None) -> None:

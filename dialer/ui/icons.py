@@ -1,6 +1,6 @@
 """Crisp SVG icons tinted to the current palette (so they read on light and dark backgrounds).
 
-The SVG files in ``resources/icons`` are drawn in black; :func:`icon` swaps the colour for the palette's
+The SVG files in ``dialer/resources/icons`` (package data: wheels, pipx and bundles carry them) are drawn in black; :func:`icon` swaps the colour for the palette's
 text colour and renders the vector at whatever size and device-pixel ratio Qt asks for, so icons never
 blur. Icons are rendered lazily, per size and device-pixel ratio, and cached.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dialer.qt import QtCore, QtGui, QtWidgets
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 ICON_DIR = RESOURCES / "icons"
 APP_ICON = RESOURCES / "dialer.svg"
 TRANSPARENT = QtGui.QColor(0, 0, 0, 0)  # not Qt.GlobalColor: see dialer.qt on the Qt namespace
@@ -108,7 +108,7 @@ def icon(name: str, color: str | QtGui.QColor | None = None) -> QtGui.QIcon:
 
 
 def app_icon() -> QtGui.QIcon:
-    """The application icon (resources/dialer.svg), or the call glyph until that file exists."""
+    """The application icon (dialer/resources/dialer.svg), or the call glyph if that file is missing."""
     if APP_ICON.is_file():
         return QtGui.QIcon(str(APP_ICON))
     return icon("call", "#1b873f")

@@ -64,7 +64,7 @@ def test_windows_reg_template_matches_what_register_handler_writes() -> None:
 
 
 def test_icon_is_a_square_svg() -> None:
-    root = ET.parse(ROOT / "resources" / "dialer.svg").getroot()
+    root = ET.parse(ROOT / "dialer" / "resources" / "dialer.svg").getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert root.get("viewBox") == "0 0 64 64"
     assert root.get("width") == root.get("height")
