@@ -370,7 +370,7 @@ class AppController(QtCore.QObject):
         if self.tray is not None or not self.tray_wanted():
             if self.tray is not None:
                 self.tray.service = self.service  # switched to the demo: a new service
-            self.window.close_to_tray = self.tray is not None
+            self.window.close_to_tray = self.tray is not None and self.tray.shows_icon()
             return
         from dialer.ui.tray import Tray
 
@@ -383,7 +383,10 @@ class AppController(QtCore.QObject):
         self.window.balanceChanged.connect(self._update_tray_tooltip)
         tray.show()
         self.tray = tray
-        self.window.close_to_tray = True
+        # Closing only hides the window when there is an icon to click to bring it back: a tray that
+        # exists but shows nothing (no icon, an XEmbed-less desktop, Flatpak without StatusNotifierItem)
+        # would leave the app running invisibly.
+        self.window.close_to_tray = tray.shows_icon()
         self._update_tray_tooltip()
 
     def _update_tray_tooltip(self) -> None:

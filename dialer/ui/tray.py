@@ -90,6 +90,10 @@ class Tray(QtCore.QObject):
     def is_visible(self) -> bool:
         return bool(self.icon.isVisible())
 
+    def shows_icon(self) -> bool:
+        """Whether the user can see something to click: the icon is shown and has a picture."""
+        return self.is_visible() and not self.icon.icon().isNull()
+
     def _on_activated(self, reason: QtWidgets.QSystemTrayIcon.ActivationReason) -> None:
         Reason = QtWidgets.QSystemTrayIcon.ActivationReason
         if reason in (Reason.Trigger, Reason.DoubleClick):  # a left click shows or hides the window

@@ -117,9 +117,11 @@ def test_tooltip_shows_the_balance(qtbot: Any, qapp: Any, loop: Any, dialer_home
 
 
 def test_closing_the_window_keeps_the_app_in_the_tray_and_hints_once(
-        qtbot: Any, qapp: Any, loop: Any, dialer_home: Path, sandbox_url: str) -> None:
+        qtbot: Any, qapp: Any, loop: Any, dialer_home: Path, sandbox_url: str, monkeypatch: Any) -> None:
+    monkeypatch.setattr("dialer.ui.tray.available", lambda: True)  # a desktop whose tray shows the icon
     with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
         win = ctl.window
+        assert ctl.tray.shows_icon()
         assert ctl.service.settings.get(TRAY_HINT_SETTING) is None
         win.close()
         assert not win.isVisible()
@@ -133,6 +135,16 @@ def test_closing_the_window_keeps_the_app_in_the_tray_and_hints_once(
         assert ctl.tray.last_notification is None  # the hint is shown only once
         assert not win.isVisible() and not ctl.quit_requested.is_set()
         action_named(ctl, "trayQuit").trigger()  # Quit from the tray while the window is hidden
+        assert ctl.quit_requested.is_set()
+
+
+def test_a_tray_that_shows_no_icon_does_not_swallow_the_window(
+        qtbot: Any, qapp: Any, loop: Any, dialer_home: Path, sandbox_url: str) -> None:
+    # The tray object exists (use_tray) but nothing is shown (offscreen, like a desktop without a tray
+    # host): closing the window must quit rather than leave the app running with nothing to click.
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        assert ctl.tray is not None and not ctl.tray.shows_icon()
+        ctl.window.close()
         assert ctl.quit_requested.is_set()
 
 
