@@ -117,7 +117,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         uri = args.untrusted[0]
     func = getattr(args, "func", None)
     if func is not None:
-        result: int = func(args)
+        try:
+            result: int = func(args)
+            sys.stdout.flush()  # inside the try: a pipe closed early fails here, not at interpreter exit
+        except BrokenPipeError:  # `dialer history | head -1`: the reader left; no traceback for that
+            quiet_stdout()
+            return 141  # what a shell reports for a process ended by SIGPIPE
         return result
 
     # Until the window has painted, the garbage collector would only scan the objects the start-up
@@ -140,6 +145,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return app.run(demo=args.demo, uri=uri, minimized=args.minimized, after_first_paint=after_first_paint)
     finally:
         gc.enable()
+
+
+def quiet_stdout() -> None:
+    """Point stdout at the null device, so Python's final flush of a closed pipe prints nothing."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def set_up_logging() -> None:
