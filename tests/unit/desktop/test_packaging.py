@@ -68,3 +68,15 @@ def test_icon_is_a_square_svg() -> None:
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert root.get("viewBox") == "0 0 64 64"
     assert root.get("width") == root.get("height")
+
+
+def test_every_packaging_file_carries_the_one_version() -> None:
+    # dialer/__init__.py is the one source (pyproject reads it); the files that cannot import it must agree.
+    from dialer import __version__
+
+    plist = plistlib.loads((ROOT / "packaging" / "macos" / "Info.plist").read_bytes())
+    assert plist["CFBundleShortVersionString"] == plist["CFBundleVersion"] == __version__
+    releases = ET.parse(LINUX / "io.github.dialer.Dialer.metainfo.xml").getroot().find("releases")
+    assert releases is not None
+    assert releases[0].get("version") == __version__  # the newest release comes first
+    assert 'dynamic = ["version"]' in (ROOT / "pyproject.toml").read_text()
