@@ -56,6 +56,10 @@ def dialer_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     home = tmp_path / "dialer-home"
     home.mkdir()
     monkeypatch.setenv("DIALER_HOME", str(home))
+    # Nor the user's desktop: start-at-login entries go to a temporary config folder, and notifications
+    # never reach the developer's real notification server (their tests start a private bus).
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     yield home
 
 

@@ -15,6 +15,7 @@ CONFIRM_ALL = "confirm_all"
 MAX_MINUTES = "max_minutes"
 THEME = "theme"
 START_MINIMIZED = "start_minimized"
+NOTIFICATIONS = "notifications"
 CALLBACK_URL = "calledin_callback_url"
 
 
@@ -106,6 +107,15 @@ class Settings:
     @start_minimized.setter
     def start_minimized(self, value: bool) -> None:
         self.set(START_MINIMIZED, bool(value))
+
+    @property
+    def notifications(self) -> bool:
+        """Desktop notifications when a call ends (or the balance runs low) while the window is elsewhere."""
+        return bool(self.store.get(NOTIFICATIONS, True))
+
+    @notifications.setter
+    def notifications(self, value: bool) -> None:
+        self.set(NOTIFICATIONS, bool(value))
 
     @property
     def callback_url(self) -> str | None:

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    from dialer.desktop.notifications import Notifier
+
 log: Any = LazyLogger("dialer.ui.app")
 
 DEMO_CONTACTS = (
@@ -152,6 +154,8 @@ class AppController(QtCore.QObject):
         self.single_instance = single_instance
         self.service: Any = None
         self.bridge: Any = None
+        self.notifier: Notifier | None = None
+        self._balance_was_low = False
         self.sandbox: Any = None
         self.ipc: Any = None
         import asyncio
@@ -226,6 +230,7 @@ class AppController(QtCore.QObject):
             errors.show_error("Sign-ins will not be remembered", str(warning), self.window)
         self.bridge.callEvent.connect(self._on_call_event)
         self._start_tray()
+        self._start_notifier()
         self._ready = True
         pending, self._pending_requests = self._pending_requests, []
         for request in pending:  # hand-offs that arrived while the service was loading
@@ -400,15 +405,59 @@ class AppController(QtCore.QObject):
         self.tray.set_status(self.window.balance.label.text(), call)
 
     def _on_call_event(self, event: Any) -> None:
-        if self.tray is None:
-            return
-        self._update_tray_tooltip()
-        if event.kind == "started" and not self.window.isVisible():
-            self.show_window()  # the live call (and its Hang up) is in the window
+        if self.tray is not None:
+            self._update_tray_tooltip()
+            if event.kind == "started" and not self.window.isVisible():
+                self.show_window()  # the live call (and its Hang up) is in the window
         if event.kind == "finished":
             from dialer.ui.tray import outcome_message
 
-            self.tray.notify(*outcome_message(event.call))
+            title, text = outcome_message(event.call)
+            self._desktop_notification(title, text, key=f"call:{event.call.id}")
+
+    # ---------------------------------------------------------------------------- notifications
+    def _start_notifier(self) -> None:
+        """Desktop notifications: a notification server, the portal inside Flatpak, else the tray."""
+        if self.notifier is not None or self.bridge is None:
+            return
+        from dialer.desktop.notifications import Notifier
+
+        self.notifier = Notifier(on_activated=self._on_notification_clicked, fallback=self._notify_fallback)
+        self.bridge.spawn(self.notifier.start(), title="Notifications")
+        self.window.balanceChanged.connect(self._on_balance_changed)
+
+    def notifications_enabled(self) -> bool:
+        return self.service is None or bool(self.service.settings.notifications)
+
+    def _desktop_notification(self, title: str, text: str, *, key: str) -> None:
+        """Tell the user something happened while they look elsewhere (never while the window is in front)."""
+        if self.notifier is None or self.bridge is None or not self.notifications_enabled():
+            return
+        if self.window.isVisible() and self.window.isActiveWindow():
+            return  # the window itself shows it
+        self.bridge.spawn(self.notifier.notify(title, text, key=key), title="Notification")
+
+    def _notify_fallback(self, title: str, text: str) -> None:
+        if self.tray is not None:
+            self.tray.notify(title, text)
+        else:
+            self.window.status.showMessage(f"{title}: {text}", 30000)
+
+    def _on_balance_changed(self) -> None:
+        from dialer.ui.balance_widget import is_low
+
+        balance = self.window.balance.balance
+        low = balance is not None and is_low(balance)
+        if low and not self._balance_was_low:
+            self._desktop_notification("Low balance", f"{self.window.balance.label.text()}. Top up soon: a call "
+                                       "may stop when the credit runs out.", key="balance")
+        self._balance_was_low = low
+
+    def _on_notification_clicked(self, key: str) -> None:
+        """A click on a notification: the window in front, at the call in History (or the balance)."""
+        self.show_window()
+        if key.startswith("call:") and key[5:].isdigit():
+            self.window.show_call_in_history(int(key[5:]))
 
     def _on_hidden_to_tray(self) -> None:
         """The window closed with a tray present: say once where the app went (remembered in settings)."""
@@ -563,6 +612,9 @@ class AppController(QtCore.QObject):
         if self.tray is not None:
             self.tray.close()
             self.tray = None
+        if self.notifier is not None:
+            await self.notifier.aclose()
+            self.notifier = None
         if self.bridge is not None:
             await self.bridge.aclose()
         if self.service is not None:

@@ -228,6 +228,25 @@ class HistoryView(QtWidgets.QWidget, BackgroundSteps):
         self._show_empty_hint()
         self._update_sync_button()
 
+    def select_call(self, history_id: int, *, within: int = 200) -> bool:
+        """Select (and scroll to) the call with this history id among the newest ``within`` rows.
+
+        A notification's click lands here: the call just ended, so it is at the top unless a filter hides it;
+        then the filter is cleared first.
+        """
+        self.refresh()
+        for attempt in range(2):
+            for row in range(min(self.model.rowCount(), within)):
+                found = self.model.row_at(row)
+                if found is not None and found.id == history_id:
+                    self.table.selectRow(row)
+                    self.table.scrollTo(self.model.index(row, 0))
+                    return True
+            if attempt == 0 and self.search_edit.text():
+                self.search_edit.clear()
+                self.apply_filter()
+        return False
+
     # ------------------------------------------------------------------------------------------ call back
 
     def selected_row_index(self) -> int | None:

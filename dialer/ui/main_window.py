@@ -417,6 +417,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self._replace_tab(TAB_HISTORY, hview, "history", "History")
         self.history_view = hview
 
+    def show_call_in_history(self, history_id: int) -> None:
+        """The History tab, with this call selected (a notification was clicked)."""
+        from dialer.ui.history_view import HistoryView
+
+        self.tabs.setCurrentIndex(TAB_HISTORY)
+        if isinstance(self.history_view, HistoryView):  # else still the "loading" placeholder
+            self.history_view.select_call(history_id)
+
     def _replace_tab(self, index: int, widget: QtWidgets.QWidget, icon_name: str, title: str) -> None:
         current = self.tabs.currentIndex()
         old = self.tabs.widget(index)

@@ -14,6 +14,7 @@ from typing import Any
 
 from dialer.core import numbers
 from dialer.core.calls import CallMode
+from dialer.desktop import autostart
 from dialer.qt import QtCore, QtWidgets, Signal
 from dialer.ui import theme
 
@@ -87,6 +88,12 @@ class SettingsDialog(QtWidgets.QDialog):
         self.max_minutes_spin.setMaximumWidth(self.fontMetrics().horizontalAdvance("0000 min") * 2)
         self.minimized_check = QtWidgets.QCheckBox("Start &minimized to the tray")
         self.minimized_check.setAccessibleName("Start minimized to the tray")
+        self.autostart_check = QtWidgets.QCheckBox("Start Dialer when I &log in")
+        self.autostart_check.setAccessibleName("Start Dialer when I log in")
+        self.autostart_check.setToolTip("It starts in the tray, ready for links and quick calls.")
+        self.notifications_check = QtWidgets.QCheckBox("&Notify me when a call ends while I am elsewhere")
+        self.notifications_check.setAccessibleName("Desktop notifications")
+        self.notifications_check.setToolTip("Also when the balance runs low. Click one to see the call in History.")
         self.error_label = QtWidgets.QLabel()
         self.error_label.setStyleSheet(_error_style())
         self.error_label.setWordWrap(True)
@@ -110,6 +117,8 @@ class SettingsDialog(QtWidgets.QDialog):
         looks_form = QtWidgets.QFormLayout(looks)
         looks_form.addRow("&Theme:", self.theme_combo)
         looks_form.addRow(self.minimized_check)
+        looks_form.addRow(self.autostart_check)
+        looks_form.addRow(self.notifications_check)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(calls)
         layout.addWidget(safety)
@@ -118,7 +127,7 @@ class SettingsDialog(QtWidgets.QDialog):
         layout.addWidget(self.buttons)
         chain = [self.account_combo, self.mode_combo, self.own_number_edit, self.region_combo,
                  self.confirm_check, self.max_minutes_spin, self.theme_combo, self.minimized_check,
-                 *self.buttons.buttons()]
+                 self.autostart_check, self.notifications_check, *self.buttons.buttons()]
         for first, second in itertools.pairwise(chain):
             QtWidgets.QWidget.setTabOrder(first, second)
 
@@ -155,6 +164,8 @@ class SettingsDialog(QtWidgets.QDialog):
         self.confirm_check.setChecked(bool(s.confirm_all))
         self.max_minutes_spin.setValue(int(s.max_minutes or 0))
         self.minimized_check.setChecked(bool(s.start_minimized))
+        self.notifications_check.setChecked(bool(s.notifications))
+        self.autostart_check.setChecked(autostart.is_enabled())
         self._check_own_number()
 
     @staticmethod
@@ -213,6 +224,13 @@ class SettingsDialog(QtWidgets.QDialog):
             s.confirm_all = self.confirm_check.isChecked()
             s.max_minutes = self.max_minutes_spin.value() or None
             s.start_minimized = self.minimized_check.isChecked()
+            s.notifications = self.notifications_check.isChecked()
+            if self.autostart_check.isChecked() != autostart.is_enabled():
+                autostart.set_enabled(self.autostart_check.isChecked())
+        except autostart.AutostartError as exc:
+            self.error_label.setText(str(exc))
+            self.error_label.show()
+            return False
         except Exception as exc:
             self.error_label.setText(f"Could not save the settings: {exc}")
             self.error_label.show()

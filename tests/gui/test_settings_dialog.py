@@ -116,3 +116,26 @@ def test_default_account_lists_signed_in_accounts(service: DialerService, qtbot:
     again = SettingsDialog(service)
     qtbot.addWidget(again)
     assert again.account_combo.currentData() == account.id
+
+
+def test_start_at_login_and_notifications_are_switches_the_user_controls(
+        service: DialerService, qtbot: Any, tmp_path: Path) -> None:
+    entry = tmp_path / "xdg-config" / "autostart" / "io.github.dialer.Dialer.desktop"
+    dialog = SettingsDialog(service)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.notifications_check.isChecked()  # on by default
+    assert not dialog.autostart_check.isChecked() and not entry.exists()
+    dialog.autostart_check.setChecked(True)
+    dialog.notifications_check.setChecked(False)
+    ok(dialog, qtbot)
+    assert entry.is_file() and "--minimized" in entry.read_text(encoding="utf-8")
+    assert service.settings.notifications is False
+
+    again = SettingsDialog(service)
+    qtbot.addWidget(again)
+    assert again.autostart_check.isChecked()  # read back from the desktop's own folder
+    assert not again.notifications_check.isChecked()
+    again.autostart_check.setChecked(False)
+    ok(again, qtbot)
+    assert not entry.exists()

@@ -175,10 +175,42 @@ def test_a_call_from_the_tray_ends_with_a_notification(qtbot: Any, qapp: Any, lo
         dialog.accept()
         qtbot.waitUntil(lambda: len(sandbox_calls(sandbox_url)) == 1, timeout=10_000)
         assert ctl.window.isVisible()  # the live call (and Hang up) shows in the window
+        ctl.window.hide()  # the user goes back to other work while the phone rings
         qtbot.waitUntil(lambda: ctl.tray.last_notification is not None
                         and ctl.tray.last_notification[0] == "Call ended", timeout=15_000)
         assert "busy" in ctl.tray.last_notification[1]
         assert len(sandbox_calls(sandbox_url)) == 1
+        # No notification server on this (absent) bus: the tray carried it.
+        assert ctl.notifier is not None and ctl.notifier.route == "fallback"
+        assert ctl.notifier.sent[-1][0] == "fallback"
+
+
+def test_clicking_a_call_notification_opens_that_call_in_history(
+        qtbot: Any, qapp: Any, loop: Any, dialer_home: Path, sandbox_url: str) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        rows = ctl.service.history.page(0, 3)
+        target = rows[1]  # not the newest: the selection must be the clicked call's row
+        ctl.window.hide()
+        ctl._on_notification_clicked(f"call:{target.id}")
+        assert ctl.window.isVisible()
+        qtbot.waitUntil(lambda: ctl.window.tabs.currentIndex() == 2, timeout=5_000)
+        view = ctl.window.history_view
+        qtbot.waitUntil(lambda: view.selected_row_index() is not None, timeout=5_000)
+        assert view.model.row_at(view.selected_row_index()).id == target.id
+
+
+def test_no_notification_while_the_window_is_in_front_or_when_switched_off(
+        qtbot: Any, qapp: Any, loop: Any, dialer_home: Path, sandbox_url: str, monkeypatch: Any) -> None:
+    with loaded_app(qtbot, qapp, dialer_home, sandbox_url, use_tray=True) as ctl:
+        monkeypatch.setattr(ctl.window, "isActiveWindow", lambda: True)
+        ctl._desktop_notification("Call ended", "in front", key="call:1")
+        monkeypatch.setattr(ctl.window, "isActiveWindow", lambda: False)
+        ctl.service.settings.notifications = False
+        ctl._desktop_notification("Call ended", "switched off", key="call:1")
+        ctl.service.settings.notifications = True
+        ctl._desktop_notification("Call ended", "elsewhere", key="call:1")
+        qtbot.waitUntil(lambda: ctl.notifier is not None and len(ctl.notifier.sent) == 1, timeout=5_000)
+        assert ctl.notifier.sent == [("fallback", "Call ended", "elsewhere")]
 
 
 def test_tooltip_names_the_call_in_progress(qtbot: Any, qapp: Any, loop: Any, dialer_home: Path,
