@@ -22,6 +22,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from dialer import paths
 from dialer.secrets import SecretMaskingFilter, mask, registered_secrets
@@ -144,3 +145,28 @@ def install_crash_reporter() -> None:
         previous_thread(args)
 
     threading.excepthook = thread_hook
+    enable_faulthandler()
+
+
+FAULT_FILE = "faults.txt"
+_fault_file: Any = None  # kept open for the life of the process: faulthandler writes to its descriptor
+
+
+def enable_faulthandler() -> Path | None:
+    """A hard crash (segfault in Qt, abort) leaves the Python stacks of every thread in ``faults.txt``.
+
+    The file is opened once (append, 0600) and stays open; returns its path, None when it cannot be opened.
+    """
+    global _fault_file
+    import faulthandler
+
+    if _fault_file is not None:
+        return Path(_fault_file.name)
+    try:
+        path = paths.log_dir() / FAULT_FILE
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        _fault_file = os.fdopen(fd, "a", encoding="utf-8")
+    except OSError:
+        return None
+    faulthandler.enable(file=_fault_file, all_threads=True)
+    return path

@@ -304,6 +304,9 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu = bar.addMenu("&View")
         for act in (*self.act_tabs, self.act_focus, self.act_search):
             view_menu.addAction(act)
+        from dialer.ui.help_menu import HelpMenu
+
+        self.help_menu = HelpMenu(self)
 
         tools = QtWidgets.QToolBar("Main", self)
         tools.setObjectName("mainToolbar")
