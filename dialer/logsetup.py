@@ -155,13 +155,15 @@ _fault_file: Any = None  # kept open for the life of the process: faulthandler w
 def enable_faulthandler() -> Path | None:
     """A hard crash (segfault in Qt, abort) leaves the Python stacks of every thread in ``faults.txt``.
 
-    The file is opened once (append, 0600) and stays open; returns its path, None when it cannot be opened.
+    The file is opened once (append, 0600) and stays open; returns its path, None when it cannot be opened
+    or when faulthandler already writes somewhere (``PYTHONFAULTHANDLER``, ``python -X faulthandler``, a test
+    runner): that choice is kept.
     """
     global _fault_file
     import faulthandler
 
-    if _fault_file is not None:
-        return Path(_fault_file.name)
+    if _fault_file is not None or faulthandler.is_enabled():
+        return None
     try:
         path = paths.log_dir() / FAULT_FILE
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

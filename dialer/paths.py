@@ -64,6 +64,10 @@ def runtime_dir() -> Path:
     if home is not None:
         return _ensure(home / "run")
     xdg = os.environ.get("XDG_RUNTIME_DIR")
+    flatpak_id = os.environ.get("FLATPAK_ID", "")
+    if xdg and Path(xdg).is_dir() and flatpak_id and "/" not in flatpak_id and flatpak_id.strip("."):
+        # Inside Flatpak only $XDG_RUNTIME_DIR/app/$FLATPAK_ID is shared between instances of the app.
+        return _ensure(Path(xdg) / "app" / flatpak_id)
     if xdg and Path(xdg).is_dir():
         return _ensure(Path(xdg) / APP_NAME)
     import warnings

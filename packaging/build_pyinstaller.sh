@@ -17,9 +17,13 @@ fi
 BIN="$VENV/bin"; EXE_SUFFIX=""
 if [ -d "$VENV/Scripts" ]; then BIN="$VENV/Scripts"; EXE_SUFFIX=".exe"; fi
 
-echo "== installing PyInstaller and dialer into $VENV"
+echo "== installing the pinned, hashed dependencies (packaging/requirements.lock) and dialer into $VENV"
 "$BIN/python$EXE_SUFFIX" -m pip install -q --upgrade pip
-"$BIN/python$EXE_SUFFIX" -m pip install -q pyinstaller "$ROOT"
+"$BIN/python$EXE_SUFFIX" -m pip install -q --require-hashes -r "$ROOT/packaging/requirements.lock"
+"$BIN/python$EXE_SUFFIX" -m pip install -q --no-deps "$ROOT"
+
+echo "== third-party notices (from what is installed in the bundle venv)"
+"$BIN/python$EXE_SUFFIX" "$ROOT/packaging/notices.py" "$ROOT/packaging/build/THIRD-PARTY-NOTICES.txt"
 
 echo "== building"
 cd "$ROOT"

@@ -1,6 +1,6 @@
 """Make dialer the desktop's handler for ``tel:`` and ``callto:`` links (and undo it), per user.
 
-* Linux/BSD: a ``dialer.desktop`` entry in ``$XDG_DATA_HOME/applications`` whose ``Exec`` passes the link
+* Linux/BSD: an ``io.github.dialer.Dialer.desktop`` entry in ``$XDG_DATA_HOME/applications`` whose ``Exec`` passes the link
   through ``--untrusted-args %u`` (the link is never read as an option), made the default with
   ``xdg-mime`` (or written into ``mimeapps.list`` directly when xdg-utils is missing).
 * Windows: per-user registry keys (HKCU only, no administrator rights), then the Default apps settings
@@ -24,7 +24,8 @@ from pathlib import Path
 
 APP_ID = "io.github.dialer.Dialer"
 APP_NAME = "Dialer"
-HANDLER_DESKTOP_ID = "dialer.desktop"
+HANDLER_DESKTOP_ID = f"{APP_ID}.desktop"  # one id everywhere: Flatpak, AppStream, Qt's desktopFileName
+LEGACY_DESKTOP_IDS = ("dialer.desktop",)  # what versions before 0.2 registered; removed on (un)register
 SCHEMES = ("tel", "callto")
 WINDOWS_PROG_ID = "Dialer.PhoneLink"
 WINDOWS_APP_KEY = r"Software\Dialer"
@@ -118,7 +119,7 @@ def set_mimeapps_default(mimeapps: Path, mime_types: Sequence[str], desktop_id: 
     """Set (or with ``desktop_id=None`` remove our) ``[Default Applications]`` entries in ``mimeapps``.
 
     Line-based, so comments, other sections and other entries stay as they were. Removal only touches
-    entries that name :data:`HANDLER_DESKTOP_ID`.
+    entries that name :data:`HANDLER_DESKTOP_ID` (or an id of ours from an older version).
     """
     lines = mimeapps.read_text(encoding="utf-8").splitlines() if mimeapps.exists() else []
     out: list[str] = []
@@ -148,7 +149,8 @@ def set_mimeapps_default(mimeapps: Path, mime_types: Sequence[str], desktop_id: 
                     out.append(f"{key.strip()}={desktop_id};")
                     pending.discard(key.strip())
                 continue
-            kept = [item for item in value.split(";") if item and item != HANDLER_DESKTOP_ID]
+            ours = (HANDLER_DESKTOP_ID, *LEGACY_DESKTOP_IDS)
+            kept = [item for item in value.split(";") if item and item not in ours]
             if kept:
                 out.append(f"{key.strip()}={';'.join(kept)};")
             continue
@@ -187,11 +189,23 @@ class LinuxPaths:
         )
 
 
+def _remove_legacy_entries(where: LinuxPaths) -> None:
+    """An older version's ``dialer.desktop`` (and its mimeapps defaults) would show a second Dialer."""
+    for legacy in LEGACY_DESKTOP_IDS:
+        with contextlib.suppress(OSError):
+            (where.desktop_file.parent / legacy).unlink()
+    if where.mimeapps.exists():
+        text = where.mimeapps.read_text(encoding="utf-8")
+        if any(legacy in text for legacy in LEGACY_DESKTOP_IDS):
+            set_mimeapps_default(where.mimeapps, [f"x-scheme-handler/{s}" for s in SCHEMES], None)
+
+
 def register_linux(command: Sequence[str] | None = None) -> str:
     """Install the desktop entry and make it the default for tel:/callto:. Returns a report for the user."""
     where = LinuxPaths.current()
     command = list(command or dialer_command())
     icon = _icon_source()
+    _remove_legacy_entries(where)
     try:
         where.desktop_file.parent.mkdir(parents=True, exist_ok=True)
         where.desktop_file.write_text(desktop_entry(command), encoding="utf-8")
@@ -232,7 +246,8 @@ def unregister_linux() -> str:
     """Remove the desktop entry, the icon copy and our default entries."""
     where = LinuxPaths.current()
     removed = []
-    for path in (where.desktop_file, where.icon_file):
+    legacy = [where.desktop_file.parent / name for name in LEGACY_DESKTOP_IDS]
+    for path in (where.desktop_file, where.icon_file, *legacy):
         try:
             path.unlink()
             removed.append(str(path))

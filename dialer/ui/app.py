@@ -704,7 +704,7 @@ def create_app(*, window_icon: bool = True) -> QtWidgets.QApplication:
     app.setApplicationName("Dialer")
     app.setApplicationDisplayName("Dialer")
     app.setOrganizationName("dialer")
-    app.setDesktopFileName("dialer")
+    app.setDesktopFileName("io.github.dialer.Dialer")  # = registration.APP_ID (not imported before the paint)
     app.setQuitOnLastWindowClosed(False)  # quitting waits for the service to close (AppController)
     if window_icon:
         set_window_icon(app)

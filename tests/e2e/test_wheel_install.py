@@ -107,3 +107,11 @@ def test_register_handler_installs_the_icon_its_desktop_entry_names(wheel_venv: 
     assert icon_name is not None
     icon = tmp_path / "data" / "icons" / "hicolor" / "scalable" / "apps" / f"{icon_name.group(1)}.svg"
     assert icon.is_file() and icon.read_text(encoding="utf-8").lstrip().startswith("<")
+
+
+def test_the_wheel_installs_both_commands(wheel_venv: Path, tmp_path: Path) -> None:
+    # dialerw is the windowless entry point (a GUI launcher on Windows) for link handling.
+    for command in ("dialer", "dialerw"):
+        out = subprocess.run([str(wheel_venv / "bin" / command), "--version"], capture_output=True, text=True,
+                             env=_env(tmp_path), cwd=tmp_path, timeout=60)
+        assert out.returncode == 0 and out.stdout.startswith("dialer "), out.stderr

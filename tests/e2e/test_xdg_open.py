@@ -199,14 +199,14 @@ def placed_calls(sandbox: SandboxServer) -> list[dict[str, Any]]:
 
 
 def exec_line(desktop: IsolatedDesktop) -> list[str]:
-    text = (desktop.data / "applications" / "dialer.desktop").read_text(encoding="utf-8")
+    text = (desktop.data / "applications" / "io.github.dialer.Dialer.desktop").read_text(encoding="utf-8")
     (line,) = [line for line in text.splitlines() if line.startswith("Exec=")]
     return shlex.split(line.removeprefix("Exec="))
 
 
 def test_register_handler_names_dialer_for_both_schemes_with_a_command_that_runs(desktop: IsolatedDesktop) -> None:
     for scheme in SCHEMES:
-        assert desktop.default_handler(scheme) == "dialer.desktop"
+        assert desktop.default_handler(scheme) == "io.github.dialer.Dialer.desktop"
     command = exec_line(desktop)
     assert command[-2:] == ["--untrusted-args", "%u"]
     program = Path(command[0])
@@ -247,7 +247,7 @@ def test_after_unregister_handler_xdg_open_no_longer_reaches_the_app(
     assert result.returncode == 0, result.stdout + result.stderr
     for scheme in SCHEMES:
         assert desktop.default_handler(scheme) == ""
-    assert not (desktop.data / "applications" / "dialer.desktop").exists()
+    assert not (desktop.data / "applications" / "io.github.dialer.Dialer.desktop").exists()
     opened = desktop.run("xdg-open", "tel:+1-201-555-0123")
     assert opened.returncode != 0, "no handler is left for tel: links"
     time.sleep(0.5)  # a hand-off by mistake would arrive within this margin

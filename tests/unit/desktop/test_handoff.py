@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -180,3 +182,16 @@ def test_client_path_imports_only_the_standard_library() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_inside_flatpak_the_socket_is_in_the_apps_shared_runtime_folder(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Flatpak gives each app $XDG_RUNTIME_DIR/app/$FLATPAK_ID, the one runtime folder all its instances share.
+    monkeypatch.delenv("DIALER_HOME")
+    runtime = Path(tempfile.mkdtemp(prefix="rt-"))  # short: a socket path has ~100 characters at most
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    monkeypatch.setenv("FLATPAK_ID", "io.github.dialer.Dialer")
+    assert Path(handoff.server_name()).parent == runtime / "app" / "io.github.dialer.Dialer"
+    monkeypatch.delenv("FLATPAK_ID")
+    assert Path(handoff.server_name()).parent == runtime / "dialer"
+    shutil.rmtree(runtime)

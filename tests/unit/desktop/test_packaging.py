@@ -80,3 +80,17 @@ def test_every_packaging_file_carries_the_one_version() -> None:
     assert releases is not None
     assert releases[0].get("version") == __version__  # the newest release comes first
     assert 'dynamic = ["version"]' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_flatpak_manifest_builds_from_git_with_committed_pins_and_one_app_id() -> None:
+    yaml = pytest.importorskip("yaml")
+    manifest = yaml.safe_load((LINUX / "io.github.dialer.Dialer.yml").read_text(encoding="utf-8"))
+    assert manifest["app-id"] == registration.APP_ID == registration.HANDLER_DESKTOP_ID.removesuffix(".desktop")
+    assert tuple(map(int, manifest["runtime-version"].split("."))) >= (6, 9) and manifest["base-version"] == manifest["runtime-version"]
+    assert "--own-name=org.kde.StatusNotifierItem-2-2" in manifest["finish-args"]
+    for module in manifest["modules"]:
+        assert [s["type"] for s in module["sources"]] == ["git"]
+        for command in module["build-commands"]:
+            for word in command.split():
+                if word.startswith(("packaging/", "dialer/")):
+                    assert (ROOT / word).is_file(), word  # every file the build installs is committed

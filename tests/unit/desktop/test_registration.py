@@ -61,11 +61,11 @@ def test_register_makes_dialer_the_tel_handler_and_unregister_undoes_it(xdg_home
                               capture_output=True, text=True, check=False).stdout.strip()
 
     report = reg.register_linux(["/opt/dialer/bin/dialer"])
-    desktop_file = xdg_home / "data" / "applications" / "dialer.desktop"
+    desktop_file = xdg_home / "data" / "applications" / "io.github.dialer.Dialer.desktop"
     assert str(desktop_file) in report
     assert "Exec=/opt/dialer/bin/dialer --untrusted-args %u" in desktop_file.read_text()
-    assert query("tel") == "dialer.desktop"
-    assert query("callto") == "dialer.desktop"
+    assert query("tel") == "io.github.dialer.Dialer.desktop"
+    assert query("callto") == "io.github.dialer.Dialer.desktop"
     icon = xdg_home / "data" / "icons" / "hicolor" / "scalable" / "apps" / "io.github.dialer.Dialer.svg"
     assert icon.read_bytes().startswith(b"<?xml")
 
@@ -85,13 +85,13 @@ def test_without_xdg_mime_the_defaults_go_into_mimeapps_list(xdg_home: Path, mon
     report = reg.register_linux(["/opt/dialer/bin/dialer"])
     assert "xdg-utils" in report
     text = mimeapps.read_text()
-    assert "x-scheme-handler/tel=dialer.desktop;" in text
-    assert "x-scheme-handler/callto=dialer.desktop;" in text
+    assert "x-scheme-handler/tel=io.github.dialer.Dialer.desktop;" in text
+    assert "x-scheme-handler/callto=io.github.dialer.Dialer.desktop;" in text
     assert "other.desktop" not in text
     assert "# mine" in text and "text/html=firefox.desktop;" in text and "[Added Associations]\nx=y;" in text
     reg.unregister_linux()
     text = mimeapps.read_text()
-    assert "dialer.desktop" not in text and "text/html=firefox.desktop;" in text
+    assert "Dialer.desktop" not in text and "text/html=firefox.desktop;" in text
 
 
 def test_mimeapps_list_is_created_when_missing(tmp_path: Path) -> None:
@@ -138,7 +138,7 @@ def test_cli_register_and_unregister(xdg_home: Path, capsys: pytest.CaptureFixtu
     from dialer.cli.main import main
 
     assert main(["register-handler"]) == 0
-    desktop_file = xdg_home / "data" / "applications" / "dialer.desktop"
+    desktop_file = xdg_home / "data" / "applications" / "io.github.dialer.Dialer.desktop"
     assert desktop_file.exists()
     assert "--untrusted-args %u" in desktop_file.read_text()
     assert str(desktop_file) in capsys.readouterr().out
@@ -153,3 +153,16 @@ def test_cli_reports_a_failure_with_the_cause(xdg_home: Path, capsys: pytest.Cap
     (xdg_home / "data" / "applications").write_text("a file where the folder should be")
     assert main(["register-handler"]) == 1
     assert "Could not write" in capsys.readouterr().err
+
+
+def test_an_older_versions_dialer_desktop_is_replaced_not_doubled(xdg_home: Path) -> None:
+    apps = xdg_home / "data" / "applications"
+    apps.mkdir(parents=True)
+    (apps / "dialer.desktop").write_text(reg.desktop_entry(["/old/dialer"]), encoding="utf-8")
+    mimeapps = xdg_home / "config" / "mimeapps.list"
+    mimeapps.parent.mkdir(parents=True, exist_ok=True)
+    mimeapps.write_text("[Default Applications]\nx-scheme-handler/tel=dialer.desktop;\n", encoding="utf-8")
+    reg.register_linux(["/new/dialer"])
+    assert not (apps / "dialer.desktop").exists()
+    assert (apps / "io.github.dialer.Dialer.desktop").is_file()
+    assert "=dialer.desktop" not in mimeapps.read_text(encoding="utf-8")
