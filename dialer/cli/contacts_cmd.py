@@ -43,7 +43,9 @@ def _open() -> Any:
     from dialer.store.contacts import ContactStore
     from dialer.store.db import Database
 
-    return ContactStore(Database.open())
+    store = ContactStore(Database.open())
+    store.ensure_word_index()
+    return store
 
 
 def _import(args: argparse.Namespace) -> int:

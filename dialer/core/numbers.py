@@ -464,6 +464,15 @@ _T9 = {
     **dict.fromkeys("pqrs", "7"),
     **dict.fromkeys("tuv", "8"),
     **dict.fromkeys("wxyz", "9"),
+    # Cyrillic keypads (Russian and Ukrainian phones, GOST/ITU E.161 layout). After NFKD, й ї ё are и і е.
+    **dict.fromkeys("абвгґ", "2"),
+    **dict.fromkeys("деєжз", "3"),
+    **dict.fromkeys("иікл", "4"),
+    **dict.fromkeys("мноп", "5"),
+    **dict.fromkeys("рсту", "6"),
+    **dict.fromkeys("фхцч", "7"),
+    **dict.fromkeys("шщъы", "8"),
+    **dict.fromkeys("ьэюя", "9"),
 }
 
 

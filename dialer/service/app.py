@@ -92,6 +92,7 @@ class DialerService:
         await asyncio.to_thread(_warm_up)
         path = None if home is None else home / "data" / "dialer.sqlite3"
         db = await asyncio.to_thread(Database.open, path)  # creating/migrating the schema takes a while
+        await asyncio.to_thread(ContactStore(db).ensure_word_index)  # once, after an upgrade
         warning: str | None = None
         if secrets is None:
             from dialer.secrets import SecretStore

@@ -101,11 +101,39 @@ def _word_rows(contact_id: int, name: str) -> list[tuple[str, str, int, int]]:
     return rows
 
 
+WORD_INDEX_VERSION = 2
+"""The dial-pad spelling in ``contact_words``: 2 added Cyrillic keypad letters (contacts saved before had
+no T9 words for Cyrillic names). Recorded in ``settings`` under :data:`WORD_INDEX_KEY`."""
+WORD_INDEX_KEY = "contact_word_index"
+
+
 class ContactStore:
     """Contacts in the database. Every write is one transaction."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    def ensure_word_index(self) -> int:
+        """Bring the T9 words of contacts saved by an older version up to date; returns how many changed.
+
+        Only names with non-ASCII letters can differ, so only those are re-spelled (one transaction).
+        """
+        row = self.db.query_one("SELECT value FROM settings WHERE key = ?", (WORD_INDEX_KEY,))
+        if row is not None and str(row[0]).isdigit() and int(row[0]) >= WORD_INDEX_VERSION:
+            return 0
+        changed = 0
+        with self.db.transaction() as conn:
+            for contact_id, name in conn.execute("SELECT id, name FROM contacts").fetchall():
+                if str(name).isascii():
+                    continue
+                conn.execute("DELETE FROM contact_words WHERE contact_id = ?", (contact_id,))
+                conn.executemany("INSERT INTO contact_words(kind, word, contact_id, position) VALUES (?, ?, ?, ?)",
+                                 _word_rows(contact_id, str(name)))
+                changed += 1
+            conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                         (WORD_INDEX_KEY, str(WORD_INDEX_VERSION)))
+        return changed
 
     # ------------------------------------------------------------------------------------------ writes
 

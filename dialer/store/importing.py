@@ -59,10 +59,49 @@ def _read_text(path: Path) -> str:
             raise ContactImportError(
                 f"{path.name} says it is UTF-16 text but is damaged near byte {exc.start}; export it again "
                 "(as UTF-8 if you can).") from None
+    if _looks_like_utf16_without_bom(data):
+        try:
+            return data.decode("utf-16-le" if data[1:2] == b"\x00" else "utf-16-be")
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")  # Outlook's CSV export on Windows
+        return data.decode(legacy_encoding(data), errors="replace")  # Outlook's CSV export on Windows
+
+
+def _looks_like_utf16_without_bom(data: bytes) -> bool:
+    sample = data[:4096]
+    if len(sample) < 4:
+        return False
+    zeros_even, zeros_odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    return max(zeros_even, zeros_odd) > half * 0.4 and min(zeros_even, zeros_odd) < half * 0.05
+
+
+def legacy_encoding(data: bytes) -> str:
+    """cp1251 (Cyrillic Windows: Ukrainian, Russian, Bulgarian Outlook) or cp1252 (Western Windows).
+
+    Both map every byte, so neither fails to decode; they differ in what the bytes 0xC0-0xFF mean: А-я in
+    cp1251, accented Latin letters in cp1252. Western text has a few accented letters inside mostly-ASCII
+    words ("José", "Müller"); Cyrillic text has whole words of high bytes. So: count the words that are
+    made of high bytes only (two or more) against the words that mix high bytes with ASCII letters.
+    """
+    whole = mixed = 0
+    word = bytearray()
+    for byte in data[:65536] + b" ":
+        if byte >= 0xC0 or byte in (0xA8, 0xB8, 0xAA, 0xBA, 0xAF, 0xBF, 0xB2, 0xB3, 0xA5, 0xB4) or (
+                0x41 <= byte <= 0x5A or 0x61 <= byte <= 0x7A):
+            word.append(byte)
+            continue
+        if word:
+            high = sum(1 for b in word if b >= 0x80)
+            if high >= 2 and high == len(word):
+                whole += 1
+            elif high:
+                mixed += 1
+            word.clear()
+    return "cp1251" if whole > mixed else "cp1252"
 
 
 def _is_vcard(text: str) -> bool:

@@ -112,3 +112,28 @@ def test_find_by_number(book: ContactStore) -> None:
 def test_contacts_without_numbers_still_show_up_in_search(contacts: ContactStore) -> None:
     contacts.add(Contact(None, "Acme Plumbing", []))
     assert [(m.name, m.number) for m in contacts.search("acme")] == [("Acme Plumbing", "")]
+
+
+def test_cyrillic_names_are_found_by_their_keypad_digits(contacts: ContactStore) -> None:
+    from dialer.store.contacts import Contact, ContactNumber
+
+    contacts.add(Contact(None, "Олена Шевченко", [ContactNumber.parse("+380671112233")]))
+    contacts.add(Contact(None, "Їжак Юлія", [ContactNumber.parse("+380504445566")]))
+    assert [m.name for m in contacts.search("5435")] == ["Олена Шевченко"]  # О-л-е-н on a Ukrainian keypad
+    assert [m.name for m in contacts.search("9449")] == ["Їжак Юлія"]  # Ю-л-і-я
+    assert {m.matched_by for m in contacts.search("5435")} == {"t9"}
+
+
+def test_contacts_saved_before_cyrillic_keypads_are_respelled_once(contacts: ContactStore) -> None:
+    from dialer.store.contacts import WORD_INDEX_KEY, Contact, ContactNumber
+
+    contacts.add(Contact(None, "Олена Шевченко", [ContactNumber.parse("+380671112233")]))
+    contacts.add(Contact(None, "Ada King", [ContactNumber.parse("+442079460958")]))
+    # What an older version stored: no T9 words for the Cyrillic name, and no index version.
+    contacts.db.execute("DELETE FROM contact_words WHERE kind = 't' AND contact_id = "
+                        "(SELECT id FROM contacts WHERE name = 'Олена Шевченко')")
+    contacts.db.execute("DELETE FROM settings WHERE key = ?", (WORD_INDEX_KEY,))
+    assert contacts.search("5435") == []
+    assert contacts.ensure_word_index() == 1  # only the non-ASCII name is re-spelled
+    assert [m.name for m in contacts.search("5435")] == ["Олена Шевченко"]
+    assert contacts.ensure_word_index() == 0  # done once

@@ -158,3 +158,27 @@ def test_folded_lines_are_unfolded(contacts: ContactStore) -> None:
     import_file(contacts, FIXTURES / "google-contacts.vcf")
     note = _by_name(contacts)["Zoë Ørsted-Lefèvre"].note
     assert note.endswith("doit donc être pliée par Google.")
+
+
+def test_a_ukrainian_outlook_csv_in_cp1251_keeps_its_cyrillic_names(contacts: ContactStore, tmp_path: Path) -> None:
+    path = tmp_path / "outlook-uk.csv"
+    path.write_bytes("First Name,Last Name,Mobile Phone\nОлена,Шевченко,+380 67 111 2233\n"
+                     "Ігор,Їжак,+380 50 444 5566\n".encode("cp1251"))
+    report = import_file(contacts, path)
+    assert report.added == 2
+    assert {c.name for c in contacts.list_all()} == {"Олена Шевченко", "Ігор Їжак"}
+
+
+def test_a_western_outlook_csv_in_cp1252_still_reads_as_cp1252(contacts: ContactStore, tmp_path: Path) -> None:
+    path = tmp_path / "outlook-de.csv"
+    path.write_bytes("First Name,Last Name,Mobile Phone\nJürgen,Müller,+49 151 23456789\n"
+                     "Renée,Côté,+1 514 555 0147\n".encode("cp1252"))
+    import_file(contacts, path)
+    assert {c.name for c in contacts.list_all()} == {"Jürgen Müller", "Renée Côté"}
+
+
+def test_utf16_without_a_byte_order_mark_is_read_as_utf16(contacts: ContactStore, tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes("name,number\nΖωή Παππά,+30 21 0123 4567\n".encode("utf-16-le"))
+    import_file(contacts, path)
+    assert [c.name for c in contacts.list_all()] == ["Ζωή Παππά"]
