@@ -39,10 +39,12 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _open() -> Any:
+def _open(*, read_only: bool = False) -> Any:
     from dialer.store.contacts import ContactStore
     from dialer.store.db import Database
 
+    if read_only:  # list, search, export: they work in a read-only data folder too
+        return ContactStore(Database.open_read_only())
     store = ContactStore(Database.open())
     store.ensure_word_index()
     return store
@@ -72,7 +74,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    store = _open()
+    store = _open(read_only=True)
     try:
         contacts = store.list_all()
     finally:
@@ -94,7 +96,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    store = _open()
+    store = _open(read_only=True)
     try:
         matches = store.search(args.query, limit=args.limit)
     finally:
@@ -113,7 +115,7 @@ def _search(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from dialer.store.exporting import export_vcard
 
-    store = _open()
+    store = _open(read_only=True)
     try:
         count = export_vcard(store, args.file)
     except OSError as exc:

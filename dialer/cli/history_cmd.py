@@ -27,7 +27,7 @@ def _store() -> Any:
     from dialer.store.db import Database
     from dialer.store.history import HistoryStore
 
-    return HistoryStore(Database.open())
+    return HistoryStore(Database.open_read_only())  # reading works in a read-only data folder too
 
 
 def _filter(args: argparse.Namespace) -> Any:

@@ -123,6 +123,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:  # `dialer history | head -1`: the reader left; no traceback for that
             quiet_stdout()
             return 141  # what a shell reports for a process ended by SIGPIPE
+        except Exception as exc:
+            message = storage_failure(exc)
+            if message is None:
+                raise
+            print(f"dialer: {message}", file=sys.stderr)
+            return 1
+        report_recovery()
         return result
 
     # Until the window has painted, the garbage collector would only scan the objects the start-up
@@ -145,6 +152,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return app.run(demo=args.demo, uri=uri, minimized=args.minimized, after_first_paint=after_first_paint)
     finally:
         gc.enable()
+
+
+def storage_failure(exc: BaseException) -> str | None:
+    """The user's words for a database or file-system failure (file, cause, fix); None for anything else."""
+    import sqlite3
+
+    from dialer.store.db import DatabaseError, describe_error
+
+    if isinstance(exc, DatabaseError | sqlite3.Error):
+        from dialer import paths
+
+        try:
+            where = paths.database_path()
+        except OSError:
+            where = None
+        return describe_error(exc, where)
+    if isinstance(exc, OSError):
+        name = f" {exc.filename}" if exc.filename else ""
+        return (f"could not use{name}: {exc.strerror or exc}. Check that the folder exists, is yours and is "
+                "writable, and that the disk has space (or set DIALER_HOME to another folder).")
+    return None
+
+
+def report_recovery() -> None:
+    """Say so when this command found the database damaged and started a fresh one (the old one is kept)."""
+    from dialer.store import db
+
+    if db.last_recovery is not None:
+        print(f"dialer: the database was damaged; it was moved to {db.last_recovery} (kept for recovery) "
+              "and a fresh one was started.", file=sys.stderr)
 
 
 def quiet_stdout() -> None:

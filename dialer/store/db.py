@@ -15,12 +15,18 @@ own transaction together with the version bump, so a crash mid-migration leaves 
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
+last_recovery: Path | None = None  # the last damaged database moved aside in this process (for the CLI)
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -131,6 +137,68 @@ class DatabaseError(RuntimeError):
     """The database cannot be opened or is from a newer version of dialer."""
 
 
+def describe_error(exc: BaseException, path: Path | None) -> str:
+    """What a failed database operation means to the user: the file, the cause and what to do."""
+    where = f"the database {path}" if path is not None else "the database"
+    text = str(exc)
+    low = text.lower()
+    if isinstance(exc, DatabaseError):
+        return text
+    if "locked" in low or "busy" in low:
+        return (f"{where} is busy: another dialer (or an import) is writing to it. Wait a moment and try "
+                "again; if it stays busy, quit the other dialer.")
+    if "disk is full" in low or "database or disk is full" in low or getattr(exc, "errno", None) == 28:
+        return f"The disk holding {where} is full. Free some space, then try again; nothing was lost."
+    if "readonly" in low or "read-only" in low or "permission" in low or isinstance(exc, PermissionError):
+        return (f"{where} cannot be written (a read-only folder or file). Make its folder writable, or set "
+                "DIALER_HOME to a folder you own.")
+    if "malformed" in low or "not a database" in low or "corrupt" in low:
+        return (f"{where} is damaged. Start dialer again: it moves the damaged file aside (keeping it for "
+                "recovery) and starts a fresh one.")
+    return f"dialer could not use {where}: {text}."
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` 0600 if missing, tighten it if wider: call history and contacts are the user's alone.
+
+    SQLite gives the -wal and -shm files the main file's permissions.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(fd)
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+    except OSError:
+        pass  # a read-only folder: connect() reports it with the file's name
+
+
+def _healthy(path: Path) -> bool:
+    """``PRAGMA quick_check`` on a separate connection (~0.4 s for 100 MB; run off the GUI thread)."""
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            row = conn.execute("PRAGMA quick_check(1)").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:  # locked or unreadable: not a sign of damage
+        log.info("Could not check the database %s (%s)", path, exc)
+        return True
+    except sqlite3.DatabaseError:  # "file is not a database", "malformed"
+        return False
+    return row is not None and row[0] == "ok"
+
+
+def _move_aside(path: Path, now: datetime) -> Path:
+    """Rename a damaged database (and its -wal/-shm) to a dated name; returns the new main file's path."""
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(str(path) + suffix)
+        if source.exists():
+            source.rename(Path(str(target) + suffix))
+    return target
+
+
 class Database:
     """A shared SQLite connection with a lock, migrations and explicit transactions."""
 
@@ -142,21 +210,38 @@ class Database:
         self._reader: sqlite3.Connection | None = None
         self._reader_lock = threading.Lock()
         self.path = path
+        self.recovered_from: Path | None = None  # where a damaged database was moved when this one started
 
     @classmethod
-    def open(cls, path: Path | None = None, migrations: Sequence[Sequence[str]] | None = None) -> Database:
-        """Open (creating if needed) and migrate the database. ``path=None`` uses the user's data dir."""
+    def open(cls, path: Path | None = None, migrations: Sequence[Sequence[str]] | None = None, *,
+             check: bool = True, now: datetime | None = None) -> Database:
+        """Open (creating if needed) and migrate the database. ``path=None`` uses the user's data dir.
+
+        ``check`` runs ``PRAGMA quick_check`` first: a damaged file is moved aside with a dated name
+        (``now``, default the current time) and a fresh database is started; ``recovered_from`` then names
+        the kept file, and the caller tells the user. Nothing is deleted.
+        """
         if path is None:
             from dialer import paths
 
             path = paths.database_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(describe_error(exc, path)) from None
+        recovered: Path | None = None
+        if check and path.exists() and not _healthy(path):
+            global last_recovery
+            recovered = last_recovery = _move_aside(path, now or datetime.now(UTC))
+            log.warning("The database %s was damaged; moved it to %s and started a fresh one", path, recovered)
+        _private_file(path)
         try:
             conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None,
                                    timeout=BUSY_TIMEOUT_MS / 1000)
         except sqlite3.Error as exc:
             raise DatabaseError(f"Cannot open the database {path}: {exc}. Check the folder's permissions.") from exc
         db = cls(conn, path)
+        db.recovered_from = recovered
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
@@ -169,9 +254,51 @@ class Database:
             reader.execute("PRAGMA query_only = ON")
             reader.execute("PRAGMA foreign_keys = ON")
             db._reader = reader
+        except sqlite3.Error as exc:
+            conn.close()
+            raise DatabaseError(describe_error(exc, path)) from exc
         except BaseException:
             conn.close()
             raise
+        return db
+
+    @classmethod
+    def open_read_only(cls, path: Path | None = None) -> Database:
+        """Open for reading only (``dialer history``, ``contacts list``): works in a read-only data folder.
+
+        No migration, no check, nothing written; a database from an older version is refused with a message,
+        and a missing one reads as empty (nothing is created).
+        """
+        if path is None:
+            from dialer import paths
+
+            try:
+                path = paths.database_path()
+            except OSError as exc:
+                raise DatabaseError(describe_error(exc, None)) from None
+        if not path.exists():  # nothing saved yet: an empty database in memory answers "nothing yet"
+            empty = cls(sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None), None)
+            empty.migrate(MIGRATIONS)
+            return empty
+        conn: sqlite3.Connection | None = None
+        for query in ("mode=ro", "mode=ro&immutable=1"):  # immutable: WAL files that cannot be created
+            try:
+                conn = sqlite3.connect(f"{path.absolute().as_uri()}?{query}", uri=True, check_same_thread=False,
+                                       isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                break
+            except sqlite3.Error as exc:
+                if conn is not None:
+                    conn.close()
+                conn = None
+                error = exc
+        if conn is None:
+            raise DatabaseError(describe_error(error, path))
+        db = cls(conn, path)
+        if db.version < len(MIGRATIONS):
+            db.close()
+            raise DatabaseError(f"The database {path} is from an older version of dialer. Start dialer once "
+                                "(with a writable data folder) to update it.")
         return db
 
     # ------------------------------------------------------------------------------------------ schema

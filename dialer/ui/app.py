@@ -214,6 +214,14 @@ class AppController(QtCore.QObject):
         from dialer.ui import theme
 
         theme.apply(self.app, str(getattr(self.service.settings, "theme", "system") or "system"))
+        recovered = self.service.db.recovered_from
+        if recovered is not None:
+            from dialer.ui import errors
+
+            errors.show_error("History and contacts started afresh",
+                              f"The database was damaged, so dialer moved it to {recovered} (kept, nothing was "
+                              "deleted) and started a fresh one. Signed-in accounts may need signing in again.",
+                              self.window)
         if self.demo:
             await self._prepare_demo()
         self.bridge = ServiceBridge(self.service, self.window)

@@ -52,8 +52,9 @@ def test_a_failing_migration_step_leaves_the_previous_version(tmp_path: Path) ->
     path = tmp_path / "d.sqlite3"
     Database.open(path).close()
     broken = [*MIGRATIONS, ["CREATE TABLE half_done (x INTEGER)", "THIS IS NOT SQL"]]
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(DatabaseError) as failure:  # the user's words, with SQLite's error as the cause
         Database.open(path, migrations=broken)
+    assert isinstance(failure.value.__cause__, sqlite3.OperationalError)
     db = Database.open(path)
     assert db.version == len(MIGRATIONS)
     assert db.query_one("SELECT name FROM sqlite_master WHERE name = 'half_done'") is None
@@ -153,3 +154,69 @@ def test_upgrading_from_schema_1_indexes_existing_contacts_for_multi_word_search
     store.delete(1)
     assert [m.name for m in store.search("jo smi")] == ["Joanna Smithers"]
     upgraded.close()
+
+
+def test_the_database_and_its_wal_are_private_to_the_user(tmp_path: Path) -> None:
+    path = tmp_path / "d.sqlite3"
+    db = Database.open(path)
+    ContactStore(db).add(Contact(None, "Ada Lovelace", [ContactNumber("", "+442079460958", "+442079460958", True)]))
+    for file in (path, Path(f"{path}-wal")):
+        assert file.stat().st_mode & 0o777 == 0o600, file
+    db.close()
+    path.chmod(0o644)  # written by an older version
+    Database.open(path).close()
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_damaged_database_is_moved_aside_with_a_dated_name_and_a_fresh_one_started(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    path = tmp_path / "d.sqlite3"
+    db = Database.open(path)
+    ContactStore(db).add(Contact(None, "Ada Lovelace", [ContactNumber("", "+442079460958", "+442079460958", True)]))
+    db.close()
+    damaged = path.read_bytes()
+    path.write_bytes(b"this is not a database at all" + damaged[100:])
+    fresh = Database.open(path, now=datetime(2026, 12, 1, 3, 0, 5, tzinfo=UTC))
+    kept = tmp_path / "d.sqlite3.damaged-20261201-030005"
+    assert fresh.recovered_from == kept and kept.read_bytes().startswith(b"this is not a database")
+    assert ContactStore(fresh).count() == 0 and fresh.version == len(MIGRATIONS)
+    fresh.close()
+    again = Database.open(path)
+    assert again.recovered_from is None  # the fresh one is healthy: moved once, not at every start
+    again.close()
+
+
+def test_read_only_open_reads_without_writing(tmp_path: Path) -> None:
+    path = tmp_path / "d.sqlite3"
+    db = Database.open(path)
+    ContactStore(db).add(Contact(None, "Ada Lovelace", [ContactNumber("", "+442079460958", "+442079460958", True)]))
+    db.close()
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    ro = Database.open_read_only(path)
+    assert ContactStore(ro).count() == 1
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        ro.execute("DELETE FROM contacts")
+    ro.close()
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir() if p.name in before} == before
+
+
+def test_read_only_open_of_a_missing_database_reads_as_empty_and_creates_nothing(tmp_path: Path) -> None:
+    db = Database.open_read_only(tmp_path / "none.sqlite3")
+    assert ContactStore(db).count() == 0
+    db.close()
+    assert not (tmp_path / "none.sqlite3").exists()
+
+
+@pytest.mark.parametrize(("error", "words"), [
+    (sqlite3.OperationalError("database is locked"), "busy"),
+    (sqlite3.OperationalError("database or disk is full"), "disk holding"),
+    (sqlite3.OperationalError("attempt to write a readonly database"), "cannot be written"),
+    (PermissionError(13, "Permission denied"), "cannot be written"),
+    (sqlite3.DatabaseError("database disk image is malformed"), "damaged"),
+])
+def test_each_storage_failure_names_the_file_and_the_fix(error: BaseException, words: str) -> None:
+    from dialer.store.db import describe_error
+
+    text = describe_error(error, Path("/home/me/.local/share/dialer/dialer.sqlite3"))
+    assert "/home/me/.local/share/dialer/dialer.sqlite3" in text and words in text
