@@ -123,13 +123,17 @@ def make_client(
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
 ) -> httpx.AsyncClient:
     """One ``httpx.AsyncClient`` per account: verified TLS, timeouts, no redirects (a redirected POST
-    could place a call twice). Tests pass ``transport=httpx.MockTransport(handler)``."""
-    check_url(base_url)
+    could place a call twice). Tests pass ``transport=httpx.MockTransport(handler)``.
+
+    A loopback origin (the sandbox, a local emulator) is reached directly: ``HTTP_PROXY`` and friends from
+    the environment are ignored for it, so a proxy never sees a plain-http sign-in password."""
+    parsed = check_url(base_url)
     return httpx.AsyncClient(
         base_url=base_url,
         transport=transport,
         timeout=timeout,
         verify=shared_ssl_context(),
+        trust_env=not (parsed.host and _is_loopback(parsed.host)),
         follow_redirects=False,
         headers={"User-Agent": "dialer/0.1", "Accept": "application/json"},
     )

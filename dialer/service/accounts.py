@@ -201,7 +201,7 @@ class AccountService:
         import httpx
 
         set_sandbox_env(sandbox_url)
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with httpx.AsyncClient(timeout=10, trust_env=False) as http:  # loopback: never via a proxy
             response = await http.get(f"{sandbox_url.rstrip('/')}/_sandbox/credentials")
             response.raise_for_status()
             published: dict[str, dict[str, str]] = response.json()

@@ -585,7 +585,7 @@ class AppController(QtCore.QObject):
     async def _read_outbox(self) -> None:
         import httpx
 
-        async with httpx.AsyncClient(timeout=2.0) as client:
+        async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:  # the local sandbox, no proxy
             response = await client.get(f"{self.sandbox_url}/_sandbox/outbox")
         for message in response.json().get("messages", []):
             key = f"{message.get('to')}|{message.get('code')}|{message.get('sent_at')}"

@@ -196,3 +196,44 @@ def test_unsafe_action_is_not_resent_after_a_lost_answer() -> None:
     with pytest.raises(ProviderUnavailable, match="did not confirm"):
         run_send(rec, RequestKind.UNSAFE, "POST")
     assert len(rec.requests) == 1
+
+
+def test_a_loopback_origin_is_reached_directly_never_through_an_environment_proxy(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plain-http sign-in to the local sandbox must not hand its password to HTTP_PROXY."""
+    import asyncio
+
+    from dialer.providers.http import make_client
+
+    async def main() -> tuple[list[bytes], list[bytes]]:
+        seen_by_proxy: list[bytes] = []
+        seen_by_target: list[bytes] = []
+
+        async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            seen_by_proxy.append(await reader.read(4096))
+            writer.close()
+
+        async def target(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            seen_by_target.append(await reader.readuntil(b"\r\n\r\n"))
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+            await writer.drain()
+            writer.close()
+
+        proxy_server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+        target_server = await asyncio.start_server(target, "127.0.0.1", 0)
+        proxy_port = proxy_server.sockets[0].getsockname()[1]
+        target_port = target_server.sockets[0].getsockname()[1]
+        for variable in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.setenv(variable, f"http://127.0.0.1:{proxy_port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        async with make_client(f"http://127.0.0.1:{target_port}") as client:
+            response = await client.post("/api/v1/auth/login", json={"password": "hunter2-secret"})
+        assert response.status_code == 200
+        proxy_server.close()
+        target_server.close()
+        return seen_by_proxy, seen_by_target
+
+    by_proxy, by_target = asyncio.run(main())
+    assert by_proxy == [] and len(by_target) == 1
+    assert b"POST /api/v1/auth/login" in by_target[0]
