@@ -25,6 +25,11 @@ NO_KEYRING_WARNING = (
     "No system keyring is available: sign-ins will not be remembered after you quit. "
     "Install/unlock a keyring (e.g. GNOME Keyring, KWallet) to keep them."
 )
+UNENCRYPTED_KEYRING_WARNING = (
+    "Your keyring is an unencrypted file ({file}): the passwords and tokens dialer keeps there can be read "
+    "by any program or person that can read that file. Use a real keyring instead (GNOME Keyring, KWallet, "
+    "or KeePassXC's Secret Service), then remove the keyrings.alt package or unset PYTHON_KEYRING_BACKEND."
+)
 MASK = "********"
 _MIN_MASKED_LENGTH = 3  # shorter values (e.g. "1") would mask unrelated text
 
@@ -79,6 +84,18 @@ class SecretMaskingFilter(logging.Filter):
         return True
 
 
+def unencrypted_file_of(backend: Any) -> str | None:
+    """The file behind ``backend`` if it stores secrets unencrypted (base64 is not encryption), else None."""
+    if backend is None:
+        return None
+    inner = getattr(backend, "backends", None)
+    if isinstance(inner, list | tuple) and inner:  # a chainer writes to its highest-priority backend
+        backend = inner[0]
+    if type(backend).__name__ == "PlaintextKeyring":  # keyrings.alt.file (and keyring < 11's own)
+        return str(getattr(backend, "file_path", "") or "a file in your home folder")
+    return None
+
+
 class SecretStore:
     """Secrets per account key (e.g. ``"ringez:3"``) in the system keyring."""
 
@@ -123,6 +140,20 @@ class SecretStore:
         if self._warning is None:
             self._warning = NO_KEYRING_WARNING
             log.warning("Keeping secrets in memory only (%s). %s", reason, NO_KEYRING_WARNING)
+
+    @property
+    def unencrypted_file(self) -> str | None:
+        """The file of an unencrypted file keyring in use (keyrings.alt's PlaintextKeyring), else None.
+
+        It keeps working (a headless machine may have nothing better), but every sign-in says so.
+        """
+        return unencrypted_file_of(self._keyring())
+
+    @property
+    def insecure_warning(self) -> str | None:
+        """What to tell the user at sign-in when secrets go to an unencrypted file, else None."""
+        file = self.unencrypted_file
+        return None if file is None else UNENCRYPTED_KEYRING_WARNING.format(file=file)
 
     @property
     def persistent(self) -> bool:

@@ -114,3 +114,59 @@ def test_logging_filter_masks_secrets_the_store_has_seen(caplog: pytest.LogCaptu
     assert "rk_live_zzz999" not in caplog.text
     assert "calling with key ********" in caplog.text
     assert "bad key ********" in caplog.text
+
+
+class PlaintextKeyring(keyring.backend.KeyringBackend):
+    """Like keyrings.alt.file.PlaintextKeyring: secrets base64-encoded in a file, i.e. not encrypted."""
+
+    priority = 0.5  # type: ignore[assignment]
+
+    def __init__(self, file_path: str) -> None:
+        super().__init__()
+        self.file_path = file_path
+
+    def _read(self) -> dict[str, str]:
+        import json
+        import os
+
+        if not os.path.exists(self.file_path):
+            return {}
+        with open(self.file_path, encoding="utf-8") as handle:
+            return dict(json.load(handle))
+
+    def get_password(self, service: str, username: str) -> str | None:
+        import base64
+
+        value = self._read().get(f"{service}/{username}")
+        return None if value is None else base64.b64decode(value).decode()
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        import base64
+        import json
+
+        data = self._read()
+        data[f"{service}/{username}"] = base64.b64encode(password.encode()).decode()
+        with open(self.file_path, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+
+    def delete_password(self, service: str, username: str) -> None:
+        data = self._read()
+        data.pop(f"{service}/{username}", None)
+
+
+def test_an_unencrypted_file_keyring_keeps_working_but_is_named_with_the_fix(tmp_path: object) -> None:
+    from pathlib import Path
+
+    file = Path(str(tmp_path)) / "keyring_pass.cfg"
+    keyring.set_keyring(PlaintextKeyring(str(file)))
+    store = SecretStore()
+    store.set("ringez:1", "password", "s3cret-value")
+    assert store.get("ringez:1", "password") == "s3cret-value" and store.persistent  # it still works
+    assert "s3cret-value" not in file.read_text(encoding="utf-8")  # base64 hides it from grep, not from anyone
+    warning = store.insecure_warning
+    assert warning is not None and str(file) in warning and "unencrypted" in warning
+    assert "GNOME Keyring" in warning and "keyrings.alt" in warning
+
+
+def test_a_real_keyring_gives_no_insecure_warning(memory_keyring: MemoryKeyring) -> None:
+    assert SecretStore().insecure_warning is None
