@@ -103,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code is not None:
             return code
 
+    from dialer import i18n
+
+    i18n.install()  # the user's language for every sentence from here on (the window's too)
+
     uri: str | None = None
     if args_list and _is_uri(args_list[0]):
         uri, args_list = args_list[0], args_list[1:]

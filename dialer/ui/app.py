@@ -714,6 +714,9 @@ def create_app(*, window_icon: bool = True) -> QtWidgets.QApplication:
     app.setOrganizationName("dialer")
     app.setDesktopFileName("io.github.dialer.Dialer")  # = registration.APP_ID (not imported before the paint)
     app.setQuitOnLastWindowClosed(False)  # quitting waits for the service to close (AppController)
+    from dialer import i18n
+
+    i18n.install_qt(app)  # Qt's own buttons (Cancel, Yes...) in the language dialer.i18n chose
     if window_icon:
         set_window_icon(app)
     return app

@@ -168,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     from dialer.service import planner
 
     planner.now_utc = lambda: datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
+    from dialer import i18n
+
+    i18n.install()  # DIALER_LANGUAGE=de python -m dialer.ui.screenshots DIR: the pictures in German
     from dialer.ui.app import create_app
 
     app = create_app()

@@ -12,6 +12,7 @@ import contextlib
 import itertools
 from typing import Any
 
+from dialer import i18n
 from dialer.core import numbers
 from dialer.core.calls import CallMode
 from dialer.desktop import autostart
@@ -88,6 +89,12 @@ class SettingsDialog(QtWidgets.QDialog):
         self.max_minutes_spin.setMaximumWidth(self.fontMetrics().horizontalAdvance("0000 min") * 2)
         self.minimized_check = QtWidgets.QCheckBox("Start &minimized to the tray")
         self.minimized_check.setAccessibleName("Start minimized to the tray")
+        self.language_combo = QtWidgets.QComboBox()
+        self.language_combo.setAccessibleName("Language")
+        self.language_combo.addItem("Same as the system", None)
+        for code, name in i18n.LANGUAGES.items():
+            self.language_combo.addItem(name, code)
+        self.language_combo.setToolTip("Used from the next start.")
         self.autostart_check = QtWidgets.QCheckBox("Start Dialer when I &log in")
         self.autostart_check.setAccessibleName("Start Dialer when I log in")
         self.autostart_check.setToolTip("It starts in the tray, ready for links and quick calls.")
@@ -116,6 +123,7 @@ class SettingsDialog(QtWidgets.QDialog):
         looks = QtWidgets.QGroupBox("Appearance and start-up")
         looks_form = QtWidgets.QFormLayout(looks)
         looks_form.addRow("&Theme:", self.theme_combo)
+        looks_form.addRow("&Language:", self.language_combo)
         looks_form.addRow(self.minimized_check)
         looks_form.addRow(self.autostart_check)
         looks_form.addRow(self.notifications_check)
@@ -126,7 +134,7 @@ class SettingsDialog(QtWidgets.QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
         chain = [self.account_combo, self.mode_combo, self.own_number_edit, self.region_combo,
-                 self.confirm_check, self.max_minutes_spin, self.theme_combo, self.minimized_check,
+                 self.confirm_check, self.max_minutes_spin, self.theme_combo, self.language_combo, self.minimized_check,
                  self.autostart_check, self.notifications_check, *self.buttons.buttons()]
         for first, second in itertools.pairwise(chain):
             QtWidgets.QWidget.setTabOrder(first, second)
@@ -166,6 +174,7 @@ class SettingsDialog(QtWidgets.QDialog):
         self.minimized_check.setChecked(bool(s.start_minimized))
         self.notifications_check.setChecked(bool(s.notifications))
         self.autostart_check.setChecked(autostart.is_enabled())
+        self._select(self.language_combo, i18n.chosen_language(environ={}))
         self._check_own_number()
 
     @staticmethod
@@ -225,6 +234,9 @@ class SettingsDialog(QtWidgets.QDialog):
             s.max_minutes = self.max_minutes_spin.value() or None
             s.start_minimized = self.minimized_check.isChecked()
             s.notifications = self.notifications_check.isChecked()
+            language = self.language_combo.currentData()
+            if language != i18n.chosen_language(environ={}):
+                i18n.save_choice(str(language) if language else None)
             if self.autostart_check.isChecked() != autostart.is_enabled():
                 autostart.set_enabled(self.autostart_check.isChecked())
         except autostart.AutostartError as exc:
