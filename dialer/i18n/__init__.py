@@ -133,6 +133,9 @@ def install_qt(app: object) -> object | None:
         return None
     from dialer.qt import QtCore
 
+    system = QtCore.QLocale.system()
+    if system.name().split("_")[0] != _language:  # a chosen language keeps the system's country
+        QtCore.QLocale.setDefault(QtCore.QLocale(f"{_language}_{system.name().partition('_')[2] or ''}".rstrip("_")))
     translator = QtCore.QTranslator(app)  # type: ignore[arg-type]
     folder = QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath)
     if translator.load(f"qtbase_{_language}", folder):
