@@ -13,6 +13,7 @@ from dialer.core.calls import LegRole, LegState
 from dialer.providers.base import (
     InvalidNumberError,
     NotSupported,
+    RejectedByProvider,
     OutcomeUnknown,
     ProviderUnavailable,
     SignInRequired,
@@ -159,7 +160,7 @@ def test_hang_up_after_answer_says_end_it_from_your_phone(sandbox_url: str, cred
         provider = await jwt_sign_in(p, creds)
         started = await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))
         await wait_for(provider, started.call_id, LegState.ANSWERED)
-        with pytest.raises(NotSupported, match="ended from your phone"):
+        with pytest.raises(NotSupported, match="hang up on your phone"):
             await provider.hang_up(started.call_id)
 
     run_with("ringcentral", sandbox_url, body, settings=settings_of(creds))
@@ -321,14 +322,18 @@ def test_malformed_status_answer_is_provider_unavailable(sandbox_url: str, creds
     run_with("ringcentral", sandbox_url, body, settings=settings_of(creds))
 
 
-def test_token_expired_early_on_the_server_is_refreshed_and_resent(sandbox_url: str, creds: dict,
-                                                                    box: Sandbox) -> None:
+def test_token_expired_early_on_the_server_renews_the_token_but_never_resends_the_ringout(
+        sandbox_url: str, creds: dict, box: Sandbox) -> None:
     """The server's clock jumps past the access token's life while the client still trusts it: the 401
-    (OAU-128) triggers one refresh and one re-send, and exactly one call is placed."""
+    (OAU-128) to the RingOut POST renews the token, but the POST is not sent again (RingOut has no
+    idempotency key); the user is told nothing was placed. Was: one refresh and an automatic re-send."""
     async def body(p: object) -> None:
         provider = await jwt_sign_in(p, creds)
         box.advance(2 * 3600)
-        started = await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))
+        with pytest.raises(RejectedByProvider, match="nothing was placed.*place the call again"):
+            await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))
+        assert box.calls() == []
+        started = await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))  # the user's retry
         assert started.call_id
 
     run_with("ringcentral", sandbox_url, body, settings=settings_of(creds))
@@ -348,7 +353,9 @@ def test_expired_refresh_token(sandbox_url: str, creds: dict, box: Sandbox, with
         else:
             await p.sign_in({"username": rc["username"], "password": rc["password"]})
         box.advance(8 * 24 * 3600)  # past the one-week refresh token
-        if with_jwt:  # the stored JWT credential signs in again without bothering the user
+        if with_jwt:  # the stored JWT credential signs in again without asking the user for anything
+            with pytest.raises(RejectedByProvider, match="nothing was placed"):  # the POST is never re-sent
+                await p.start_call(StartCall(destination=NORMAL, own_number=OWN))
             assert (await p.start_call(StartCall(destination=NORMAL, own_number=OWN))).call_id
         else:
             with pytest.raises(SignInRequired, match="sign-in has expired"):
