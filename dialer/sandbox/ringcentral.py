@@ -377,10 +377,12 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingCentralState]:
         return None
 
     def ringout_body(request: Request, ringout_id: str, call: SimCall) -> dict[str, Any]:
+        # The address as the client wrote it (~ or ids, ring-out or ringout), like the document's example.
         base = str(request.base_url).rstrip("/")
-        spelling = "ringout" if "/ringout" in request.url.path else "ring-out"  # the one the client used
+        spelling = "ringout" if "/ringout" in request.url.path else "ring-out"
+        acc, ext = request.path_params["account_id"], request.path_params["extension_id"]
         return {"id": ringout_id,
-                "uri": f"{base}/restapi/v1.0/account/{ACCOUNT_ID}/extension/{EXTENSION_ID}/{spelling}/{ringout_id}",
+                "uri": f"{base}/restapi/v1.0/account/{acc}/extension/{ext}/{spelling}/{ringout_id}",
                 "status": ringout_status(call)}
 
     def phone_of(value: Any, field: str) -> tuple[str | None, Response | None]:

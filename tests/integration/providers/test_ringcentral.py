@@ -13,9 +13,9 @@ from dialer.core.calls import LegRole, LegState
 from dialer.providers.base import (
     InvalidNumberError,
     NotSupported,
-    RejectedByProvider,
     OutcomeUnknown,
     ProviderUnavailable,
+    RejectedByProvider,
     SignInRequired,
     StartCall,
 )
@@ -330,7 +330,7 @@ def test_token_expired_early_on_the_server_renews_the_token_but_never_resends_th
     async def body(p: object) -> None:
         provider = await jwt_sign_in(p, creds)
         box.advance(2 * 3600)
-        with pytest.raises(RejectedByProvider, match="nothing was placed.*place the call again"):
+        with pytest.raises(RejectedByProvider, match=r"nothing was placed.*place the call again"):
             await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))
         assert box.calls() == []
         started = await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))  # the user's retry
