@@ -51,13 +51,8 @@ def _parse_create(text: str) -> tuple[str, str, dict[str, str], dict[str, Any]]:
     """Method, path, headers and JSON body of the document's create example."""
     lines = text.splitlines()
     method, path = lines[0].split(" ", 1)
-    headers = {}
-    body_at = 1
-    for body_at, line in enumerate(lines[1:], start=1):
-        if line.startswith("{"):
-            break
-        name, _, value = line.partition(":")
-        headers[name.strip()] = value.strip()
+    body_at = next(i for i, line in enumerate(lines) if line.startswith("{"))
+    headers = {name.strip(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:body_at])}
     body_text = re.sub(r"/\*.*?\*/", "", "\n".join(lines[body_at:]))
     return method, path, headers, json.loads(body_text)
 
