@@ -91,7 +91,9 @@ def parse_redirect_uri(uri: str, provider: str = "the provider") -> RedirectTarg
     elif not parts.path or parts.path == "/" or parts.query or parts.fragment:
         problem = "it must have a path such as /callback and no ? or # part"
     if problem:
-        raise BrowserSignInFailed(f"The redirect URI {uri!r} cannot be used: {problem}.", provider=provider)
+        raise BrowserSignInFailed(
+            f"The redirect URI {uri!r} cannot be used: {problem}. Use an address on this computer that is "
+            "registered for your app, e.g. http://127.0.0.1:53682/callback.", provider=provider)
     assert port is not None
     return RedirectTarget(host=host, bind=_LOOPBACK_HOSTS[host], port=port, path=parts.path)
 
