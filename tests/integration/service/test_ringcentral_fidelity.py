@@ -348,3 +348,31 @@ def test_a_token_error_on_the_ringout_post_is_never_resent(sandbox_url: str, box
     posts = [r["status"] for r in _requests(sandbox_url) if r["method"] == "POST" and r["path"] == RO]
     assert posts == [401, 200]  # one POST per user action
     assert len(box.calls("ringcentral")) == 1 and again.call.outcome is LegState.BUSY
+
+
+def test_after_a_restart_a_ringout_the_provider_forgot_is_closed_as_unknown(sandbox_url: str, box: Box,
+                                                                             tmp_path: Any) -> None:
+    async def first_run() -> int:
+        service = await open_service(sandbox_url, tmp_path)
+        await service.accounts.sign_in_demo(sandbox_url)
+        account_id = next(v.id for v in service.accounts.list() if v.provider_id == "ringcentral")
+        box.fault(kind="drop_before", provider="ringcentral", path=f"{RO}/*", method="GET", times=None)
+        active = await _call(service, account_id, NORMAL)  # the polls never get through: nothing is known
+        await service.aclose()  # the app "crashes": nothing finishes the row
+        return active.id
+
+    row_id = run(first_run)
+    httpx.delete(f"{sandbox_url}/_sandbox/faults", timeout=5).raise_for_status()
+    _session_gone(box)
+
+    async def second_run() -> Any:
+        service = await open_service(sandbox_url, tmp_path)
+        try:
+            assert await service.calls.reconcile_unfinished() == 1
+            return service.history.get(row_id)
+        finally:
+            await service.aclose()
+
+    row = run(second_run)
+    assert row.finished and row.state == "unknown"  # was: "completed" from a 404
+    assert "not known" in row.error
