@@ -18,7 +18,15 @@ refresh re-sends the old refresh token: if RingCentral did not process the first
 if it did, RingCentral answers ``invalid_grant`` and the client signs in again with the stored JWT
 credential (JWT sign-in), or asks the user to sign in again (other kinds), explaining the interruption.
 Access tokens are refreshed proactively 60 s before expiry (RingCentral advises against refreshing on
-401); a 401 with a token error still triggers one refresh and one re-send (a 401 means nothing happened).
+401); a 401 with a token error (OAU-123/128/129/134/149) still triggers one refresh and one re-send of a
+read or a cancel, never of a RingOut POST (no idempotency key: the user is told to place the call again).
+
+Outcomes need evidence: a failing ``callStatus`` fails the call whatever the callee leg says, and a
+RingOut RingCentral no longer knows (NoSessionFound, Invalid, 404) is reported as over without an
+outcome (:attr:`CallStatus.ended`); the service calls it "unknown" unless the destination was seen
+answering. The browser sign-in uses one fixed redirect URI (``redirect_uri`` setting, default
+``http://127.0.0.1:53682/callback``) since RingCentral matches it exactly. Rate-limit headers are kept
+per group; status polls are paced by the Light group only.
 """
 
 from __future__ import annotations
