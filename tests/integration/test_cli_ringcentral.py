@@ -56,6 +56,9 @@ def test_login_with_the_registered_redirect_uri_in_the_browser(cli_env: dict[str
     assert "redirect_uri=" + redirect.replace(":", "%3A").replace("/", "%2F") in result.stderr  # the printed URL
     keyring_file = Path(cli_env["DIALER_HOME"]) / "test-keyring.json"
     assert c["client_secret"] in keyring_file.read_text()  # the secret is kept (keyring), for refreshes
+    elsewhere = [p for p in Path(cli_env["DIALER_HOME"]).rglob("*")
+                 if p.is_file() and p != keyring_file and c["client_secret"].encode() in p.read_bytes()]
+    assert elsewhere == []  # never in the database, the settings or the logs
 
 
 def test_login_with_an_unregistered_redirect_uri_shows_oau_109(cli_env: dict[str, str], creds: dict[str, Any],
