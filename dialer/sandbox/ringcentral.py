@@ -471,6 +471,10 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingCentralState]:
         task = asyncio.get_running_loop().create_task(watch(), name=f"sandbox-rc-bridge-{call.id}")
         st.watchers.add(task)
         task.add_done_callback(st.watchers.discard)
+        def stop_watching(_call: SimCall) -> None:  # the call ended (also at shutdown): nothing to watch
+            task.cancel()
+
+        call.end_listeners.append(stop_watching)
 
     def find(request: Request) -> tuple[str, SimCall | None]:
         ringout_id = request.path_params["ringout_id"]
