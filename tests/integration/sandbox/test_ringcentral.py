@@ -357,3 +357,19 @@ def test_rate_limits_are_configurable(client: httpx.Client) -> None:
     tokens = login(client)
     codes = [client.get(f"{RO}/1", headers=bearer(tokens)).status_code for _ in range(3)]
     assert codes == [404, 404, 429]
+
+
+def test_each_group_has_its_own_counter(client: httpx.Client) -> None:
+    """Sign-ins (Auth) and RingOut creation (Heavy) never spend the Light budget of status reads."""
+    client.post("/_sandbox/config", json={"rate_limits": {"auth": 2, "heavy": 1, "light": 3}}).raise_for_status()
+    tokens = login(client)
+    login(client)
+    assert client.post(TOKEN, data=password_form(), headers=BASIC).status_code == 429  # Auth spent
+    created = ringout(client, tokens)
+    assert created.headers["X-Rate-Limit-Group"] == "heavy" and created.headers["X-Rate-Limit-Remaining"] == "0"
+    assert ringout(client, tokens).status_code == 429  # Heavy spent
+    reads = [client.get(f"{RO}/{created.json()['id']}", headers=bearer(tokens)) for _ in range(3)]
+    assert [(r.status_code, r.headers["X-Rate-Limit-Group"], r.headers["X-Rate-Limit-Remaining"]) for r in reads] == [
+        (200, "light", "2"), (200, "light", "1"), (200, "light", "0")]
+    cancel = client.delete(f"{RO}/{created.json()['id']}", headers=bearer(tokens))
+    assert cancel.status_code == 429 and cancel.headers["X-Rate-Limit-Group"] == "heavy"  # DELETE is Heavy too
