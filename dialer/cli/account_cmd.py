@@ -55,6 +55,11 @@ def register(sub: Any) -> None:
                         "other users, prefer --client-secret-stdin)")
     p.add_argument("--client-secret-stdin", action="store_true",
                    help="RingCentral: read the client secret from the first line of standard input")
+    p.add_argument("--browser", action="store_true",
+                   help="RingCentral: sign in in your web browser (authorization code + PKCE)")
+    p.add_argument("--redirect-uri", metavar="URI",
+                   help="RingCentral browser sign-in: the redirect URI registered for your app, matched exactly "
+                        "(default http://127.0.0.1:53682/callback); implies --browser")
     p.add_argument("--api-key", help="Called.in: your api_key (visible to other users; prefer --api-key-stdin)")
     p.add_argument("--api-key-stdin", action="store_true",
                    help="Called.in: read the api_key from the first line of standard input")
@@ -187,6 +192,27 @@ async def _credentials(service: Any, args: argparse.Namespace) -> dict[str, str]
     return creds
 
 
+async def _browser_sign_in(service: Any, args: argparse.Namespace) -> Any:
+    """RingCentral in the browser: the page opens (or its address is printed); the answer comes back to
+    the redirect URI on this computer."""
+    import asyncio
+    import webbrowser
+
+    settings = {"client_id": args.client_id or os.environ.get("DIALER_RINGCENTRAL_CLIENT_ID") or _ask("Client ID: ")}
+    secret = _client_secret(args)
+    if secret:
+        settings["client_secret"] = secret
+    if args.redirect_uri:
+        settings["redirect_uri"] = args.redirect_uri
+
+    async def open_browser(url: str) -> None:
+        print(f"Sign in to RingCentral in your browser. If it does not open, open this address:\n{url}",
+              file=sys.stderr, flush=True)
+        await asyncio.to_thread(webbrowser.open, url)
+
+    return await service.accounts.sign_in_browser("ringcentral", settings, open_browser)
+
+
 def _client_secret(args: argparse.Namespace) -> str:
     """RingCentral's client secret; optional (some apps have none), so an empty answer at the prompt is fine."""
     if args.client_secret_stdin:
@@ -203,10 +229,13 @@ async def _login_async(args: argparse.Namespace) -> int:
 
     async with await DialerService.open() as service:
         try:
-            creds = await _credentials(service, args)
-            if creds is None:
-                return 0
-            view = await service.accounts.sign_in(args.provider, creds, label=args.label)
+            if args.provider == "ringcentral" and (args.browser or args.redirect_uri):
+                view = await _browser_sign_in(service, args)
+            else:
+                creds = await _credentials(service, args)
+                if creds is None:
+                    return 0
+                view = await service.accounts.sign_in(args.provider, creds, label=args.label)
         except (ProviderError, ServiceError) as exc:
             return _fail(str(exc))
     print(f"Signed in to {view.capabilities.display_name} as {view.label} (account {view.id}).")

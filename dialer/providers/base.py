@@ -93,6 +93,9 @@ class CallStatus:
     currency: str | None = None
     raw_status: str | None = None  # the provider's own word, for logs and the details view
     already_initiated: bool = False  # Ringez answered an idempotent retry with the original call
+    # The provider says the call is over but not how (RingCentral NoSessionFound, a 404 on a poll): legs
+    # still open end as "unknown", except a leg seen answered, which ended after talking (completed).
+    ended: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ RINGEZ_WALLET_URL = "https://ringez.com/wallet"
 # The rates Ringez quotes in its low-balance guidance (ringez.md, "Low Balance Handling").
 RINGEZ_RATES_TEXT = "USA: $0.05/min, India: $0.08/min, UK: $0.06/min"
 RINGCENTRAL_HANGUP_NOTE = "An answered RingOut is ended from your phone."
+# The browser sign-in's redirect URI unless the user gives the one registered for their app (exact match).
+RINGCENTRAL_REDIRECT_URI = "http://127.0.0.1:53682/callback"
 
 RINGEZ = Capabilities(
     provider_id="ringez",

@@ -198,6 +198,48 @@ def rate_limit_info(response: httpx.Response) -> RateLimitInfo | None:
     )
 
 
+class RateBudgets:
+    """Rate-limit budgets per group (RingCentral's ``X-Rate-Limit-Group``: light, medium, heavy, auth).
+
+    Each group has its own counter at the provider, so each keeps its own last-seen headers here: a call
+    creation (heavy) or a sign-in (auth) running low never slows the status polls (light). A reading
+    older than its window is forgotten (the provider's window has restarted since).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._by_group: dict[str, RateLimitInfo] = {}
+
+    def update(self, response: httpx.Response, *, default_group: str | None = None) -> None:
+        """Record the headers of ``response`` under its group (``default_group`` when it names none)."""
+        info = rate_limit_info(response)
+        if info is None:
+            return
+        group = (info.group or default_group or "").strip().lower()
+        if group:
+            self._by_group[group] = RateLimitInfo(info.remaining, info.limit, info.window, group, self._clock())
+
+    def get(self, group: str) -> RateLimitInfo | None:
+        info = self._by_group.get(group.lower())
+        if info is None:
+            return None
+        if self._clock() - info.seen_at >= (info.window or 60.0):
+            return None
+        return info
+
+    def pace(self, group: str, *, minimum: float, low: int) -> float:
+        """Seconds between requests of ``group``: ``minimum``, stretched when fewer than ``low`` remain."""
+        info = self.get(group)
+        if info is None or info.remaining is None:
+            return minimum
+        window = info.window or 60.0
+        if info.remaining <= 0:
+            return max(minimum, window)
+        if info.remaining < low:
+            return max(minimum, window / info.remaining)
+        return minimum
+
+
 def retry_after_seconds(response: httpx.Response) -> float | None:
     """``Retry-After`` as seconds (delta-seconds or an HTTP date), None when absent or unreadable."""
     value = response.headers.get("retry-after")

@@ -7,8 +7,10 @@ refused) and the random ``state`` (so another site cannot inject its own code),
 answers exactly one redirect with a small page, then closes. A wrong state, an ``error`` parameter or a
 missing code fail the sign-in with a clear message; so does the timeout.
 
-``port=0`` picks a random free port. RingCentral wants the redirect URI to match a registered one
-exactly, so the RingCentral client passes the port from its ``redirect_port`` setting when one is set.
+RingCentral wants the redirect URI to match a registered one exactly, so the RingCentral client passes
+its fixed ``redirect_uri`` (default ``http://127.0.0.1:53682/callback``): the listener then listens on
+exactly that host, port and path (:func:`parse_redirect_uri` says what is allowed). Without one, a random
+free port on 127.0.0.1 with the path ``/callback`` is used.
 """
 
 from __future__ import annotations
@@ -59,6 +61,43 @@ class BrowserSignInFailed(SignInRequired):
     """The browser sign-in did not produce a usable authorization code."""
 
 
+_LOOPBACK_HOSTS = {"127.0.0.1": "127.0.0.1", "localhost": "127.0.0.1", "::1": "::1"}
+
+
+@dataclass(frozen=True)
+class RedirectTarget:
+    host: str  # as written in the URI (the browser's Host header names it)
+    bind: str  # the address to listen on
+    port: int
+    path: str
+
+
+def parse_redirect_uri(uri: str, provider: str = "the provider") -> RedirectTarget:
+    """A loopback redirect URI the app can listen on: ``http://`` + 127.0.0.1, localhost or [::1] + an
+    explicit port + a path, no query or fragment. Anything else is refused with the reason."""
+    parts = urlsplit(uri.strip())
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    problem = ""
+    if parts.scheme != "http":
+        problem = "it must start with http:// (the app receives it on this computer)"
+    elif host not in _LOOPBACK_HOSTS:
+        problem = "its host must be 127.0.0.1, localhost or [::1] (this computer)"
+    elif not port:
+        problem = "it must name a port, e.g. http://127.0.0.1:53682/callback"
+    elif not parts.path or parts.path == "/" or parts.query or parts.fragment:
+        problem = "it must have a path such as /callback and no ? or # part"
+    if problem:
+        raise BrowserSignInFailed(
+            f"The redirect URI {uri!r} cannot be used: {problem}. Use an address on this computer that is "
+            "registered for your app, e.g. http://127.0.0.1:53682/callback.", provider=provider)
+    assert port is not None
+    return RedirectTarget(host=host, bind=_LOOPBACK_HOSTS[host], port=port, path=parts.path)
+
+
 _PAGE = (
     "<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
     "<body style='font-family:sans-serif;margin:3em'><h1>{title}</h1><p>{text}</p></body></html>"
@@ -68,20 +107,32 @@ _PAGE = (
 class LoopbackRedirect:
     """A one-shot HTTP listener on 127.0.0.1 that receives the OAuth redirect."""
 
-    def __init__(self, *, port: int = 0, provider: str = "the provider") -> None:
+    def __init__(self, *, redirect_uri: str | None = None, port: int = 0, provider: str = "the provider") -> None:
         self.state = secrets.token_urlsafe(24)
-        self._port = port
+        self._target = (parse_redirect_uri(redirect_uri, provider) if redirect_uri
+                        else RedirectTarget("127.0.0.1", "127.0.0.1", port, CALLBACK_PATH))
+        self._fixed_uri = redirect_uri.strip() if redirect_uri else None
         self._provider = provider
         self._server: asyncio.Server | None = None
         self._result: asyncio.Future[str] | None = None
+        self._port = 0
         self.redirect_uri = ""
 
     async def start(self) -> str:
         """Start listening; returns the redirect URI to register/send."""
+        target = self._target
+        try:
+            self._server = await asyncio.start_server(self._handle, host=target.bind, port=target.port)
+        except OSError as exc:
+            raise BrowserSignInFailed(
+                f"The sign-in answer cannot be received at {self._fixed_uri}: port {target.port} on this "
+                f"computer is in use ({exc.strerror or exc}). Close the other sign-in or program using it, or "
+                "use another redirect URI registered for your app.", provider=self._provider) from exc
         self._result = asyncio.get_running_loop().create_future()
-        self._server = await asyncio.start_server(self._handle, host="127.0.0.1", port=self._port)
         port = self._server.sockets[0].getsockname()[1]
-        self.redirect_uri = f"http://127.0.0.1:{port}{CALLBACK_PATH}"
+        self._port = port
+        shown = f"[{target.host}]" if ":" in target.host else target.host
+        self.redirect_uri = self._fixed_uri or f"http://{shown}:{port}{target.path}"
         return self.redirect_uri
 
     async def wait_for_code(self, timeout: float) -> str:
@@ -125,7 +176,7 @@ class LoopbackRedirect:
                 await self._reply(writer, 405, "Not supported", "This address only accepts the sign-in redirect.")
                 return
             target = urlsplit(parts[1])
-            if target.path != CALLBACK_PATH or self._result is None or self._result.done():
+            if target.path != self._target.path or self._result is None or self._result.done():
                 await self._reply(writer, 404, "Not found", "Nothing here.")
                 return
             query = {k: v[0] for k, v in parse_qs(target.query, keep_blank_values=True).items()}
@@ -145,10 +196,11 @@ class LoopbackRedirect:
     def _judge_host(self, head: bytes) -> BrowserSignInFailed | None:
         """A redirect must name this listener as its Host: another name means a web page reached the port
         through its own domain (DNS rebinding), not the browser following the provider's redirect."""
-        port = self.redirect_uri.rsplit(":", 1)[-1].split("/", 1)[0]
+        port = self._port
         hosts = [line.split(b":", 1)[1].strip().decode("latin-1").lower()
                  for line in head.split(b"\r\n")[1:] if line.lower().startswith(b"host:")]
-        if len(hosts) == 1 and hosts[0] in (f"127.0.0.1:{port}", f"localhost:{port}"):
+        allowed = {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
+        if len(hosts) == 1 and hosts[0] in allowed:
             return None
         shown = hosts[0][:60] if hosts else "none"
         return BrowserSignInFailed(

@@ -18,7 +18,15 @@ refresh re-sends the old refresh token: if RingCentral did not process the first
 if it did, RingCentral answers ``invalid_grant`` and the client signs in again with the stored JWT
 credential (JWT sign-in), or asks the user to sign in again (other kinds), explaining the interruption.
 Access tokens are refreshed proactively 60 s before expiry (RingCentral advises against refreshing on
-401); a 401 with a token error still triggers one refresh and one re-send (a 401 means nothing happened).
+401); a 401 with a token error (OAU-123/128/129/134/149) still triggers one refresh and one re-send of a
+read or a cancel, never of a RingOut POST (no idempotency key: the user is told to place the call again).
+
+Outcomes need evidence: a failing ``callStatus`` fails the call whatever the callee leg says, and a
+RingOut RingCentral no longer knows (NoSessionFound, Invalid, 404) is reported as over without an
+outcome (:attr:`CallStatus.ended`); the service calls it "unknown" unless the destination was seen
+answering. The browser sign-in uses one fixed redirect URI (``redirect_uri`` setting, default
+``http://127.0.0.1:53682/callback``) since RingCentral matches it exactly. Rate-limit headers are kept
+per group; status polls are paced by the Light group only.
 """
 
 from __future__ import annotations
@@ -50,13 +58,12 @@ from dialer.providers.base import (
     SignInRequired,
     StartCall,
 )
-from dialer.providers.capabilities import RINGCENTRAL, RINGCENTRAL_HANGUP_NOTE
+from dialer.providers.capabilities import RINGCENTRAL, RINGCENTRAL_REDIRECT_URI
 from dialer.providers.http import (
-    RateLimitInfo,
+    RateBudgets,
     RequestKind,
     json_object,
     placed_maybe_message,
-    rate_limit_info,
     retry_after_seconds,
     unexpected_shape,
 )
@@ -77,6 +84,7 @@ CLIENT_SECRET = "client_secret"
 
 REFRESH_MARGIN_S = 60.0
 MIN_POLL_INTERVAL_S = 2.0
+POLL_GROUP = "light"  # the rate-limit group a RingOut status read spends
 LOW_REMAINING = 10
 
 LEG_STATES: Mapping[str, LegState] = {
@@ -91,50 +99,82 @@ LEG_STATES: Mapping[str, LegState] = {
     "DestinationBlocked": LegState.FAILED,
     "NotEnoughFunds": LegState.FAILED,
     "NoSuchUser": LegState.FAILED,
-    "Invalid": LegState.FAILED,
     "CannotReach": LegState.FAILED,
     "NoAnsweringMachine": LegState.FAILED,
-    # The session is gone (already closed): the call is over; how it ended is no longer reported.
-    "NoSessionFound": LegState.COMPLETED,
+    # "RingOut session state is unknown due to internal failure" / the session is gone: how it ended is
+    # not reported (see legs_from_status).
+    "Invalid": LegState.UNKNOWN,
+    "NoSessionFound": LegState.UNKNOWN,
 }
-_TOKEN_ERRORS = frozenset({"OAU-128", "OAU-129", "OAU-149", "OAU-213"})
+# callStatus words of a RingOut that has not failed; every other documented word is a failure, except
+# these two, which say that the outcome is no longer known.
+_GOING_WORDS = frozenset({"InProgress", "Success", "Finished"})
+_GONE_WORDS = frozenset({"NoSessionFound", "Invalid"})
+# 401 codes that mean "this access token (or its header) is not valid": refresh once, then retry.
+# OAU-123 "Invalid Authorization header value", OAU-134 "Invalid Authorization header" (errors.md).
+_TOKEN_ERRORS = frozenset({"OAU-123", "OAU-128", "OAU-129", "OAU-134", "OAU-149", "OAU-213"})
+DEFAULT_REDIRECT_URI = RINGCENTRAL_REDIRECT_URI
+
+RINGCENTRAL_CANCEL_FAILED = (
+    "RingCentral did not cancel the call: once your phone has started ringing, a RingOut cannot be canceled "
+    "from the app. Decline the call on your phone (or hang up there if you answered).")
+RINGCENTRAL_ANSWERED_NOTE = (
+    "RingCentral cannot end a RingOut that is already connected: hang up on your phone to end the call.")
+RINGCENTRAL_CANCEL_UNCHECKED = (
+    "The cancel request was sent to RingCentral, but whether it worked could not be checked. If your phone "
+    "is still ringing or the call goes on, decline or hang up on your phone")
+
+
+def redirect_mismatch_message(redirect_uri: str | None) -> str:
+    """What to do when RingCentral refuses the redirect URI (OAU-109 "Redirect URIs do not match")."""
+    which = f"the redirect URI {redirect_uri}" if redirect_uri else "the redirect URI"
+    return (f"RingCentral refused {which}: it must exactly match a redirect URI registered for your app "
+            "(OAU-109 \"Redirect URIs do not match\"). Register it in your app's settings in the RingCentral "
+            "Developer Console, or enter the registered one as the redirect URI (sign-in dialog, or "
+            f"`dialer login ringcentral --redirect-uri URI`). The default is {DEFAULT_REDIRECT_URI}.")
 
 
 def leg_state(word: str | None) -> LegState:
     return LEG_STATES.get(word or "", LegState.UNKNOWN)
 
 
-def legs_from_status(status: Mapping[str, Any]) -> dict[LegRole, LegState]:
-    """Map RingOut's ``callStatus``/``callerStatus``/``calleeStatus`` onto the two legs.
+def legs_from_status(status: Mapping[str, Any]) -> tuple[dict[LegRole, LegState], bool]:
+    """Map RingOut's ``callStatus``/``callerStatus``/``calleeStatus`` onto the two legs; also whether
+    RingCentral says the RingOut is over without saying how (``NoSessionFound``, ``Invalid``).
 
     The destination is dialled only after the user's phone answers, so while the caller leg is still
-    InProgress the callee's InProgress means "waiting", not "ringing". When the whole call has reached
-    a final callStatus, a leg still reported InProgress is closed: the user's leg as failed, the
-    destination as canceled (never rung), so the call always finishes. When the user's leg ended without
-    being answered, the destination was never dialled whatever word RingCentral gives it ("Rejected" is
-    used for a leg dropped because of the first one): it becomes CANCELED so the outcome names the user's
-    leg.
+    InProgress the callee's InProgress means "waiting", not "ringing". A failing ``callStatus``
+    (CannotReach, NoAnsweringMachine, GenericError, Busy...) fails the call whatever the callee leg
+    says: a callee "Success" under a failed call is never shown as a completed call. A leg still open
+    when the whole call failed is closed: the user's leg takes the call's failure, the destination is
+    canceled (never rung) unless the user's phone had answered, then it failed. When the user's leg
+    ended without being answered, the destination was never dialled whatever word RingCentral gives it
+    ("Rejected" is used for a leg dropped because of the first one): it becomes CANCELED so the outcome
+    names the user's leg. An unknown ``callStatus`` word changes nothing: the leg words are used and the
+    call is followed on.
     """
     call_word = status.get("callStatus")
     self_state = leg_state(status.get("callerStatus"))
     dest_state = leg_state(status.get("calleeStatus"))
     if dest_state is LegState.RINGING and self_state in (LegState.RINGING, LegState.UNKNOWN):
         dest_state = LegState.QUEUED
-    if isinstance(call_word, str) and call_word not in ("InProgress", "Success"):
+    if call_word in _GONE_WORDS:
+        return {LegRole.SELF: self_state, LegRole.DESTINATION: dest_state}, True
+    if isinstance(call_word, str) and call_word in LEG_STATES and call_word not in _GOING_WORDS:
         whole = leg_state(call_word)
-        if whole.is_terminal:
-            if not self_state.is_terminal and self_state is not LegState.ANSWERED:
-                self_state = whole
-            if not dest_state.is_terminal and dest_state is not LegState.ANSWERED:
-                dest_state = LegState.CANCELED
-            if self_state is LegState.ANSWERED:
-                self_state = LegState.COMPLETED
-            if dest_state is LegState.ANSWERED:
-                dest_state = LegState.COMPLETED
+        self_answered = self_state in (LegState.ANSWERED, LegState.COMPLETED)
+        if self_answered:
+            self_state = LegState.COMPLETED
+        elif not self_state.is_terminal:
+            self_state = whole
+        if dest_state in (LegState.ANSWERED, LegState.COMPLETED):
+            dest_state = whole  # the callee was reached, yet the call failed: failed, never completed
+        elif not dest_state.is_terminal:
+            dest_state = whole if self_answered else LegState.CANCELED
     if self_state.is_terminal and self_state is not LegState.COMPLETED and dest_state in (
             LegState.REJECTED, LegState.CANCELED, LegState.QUEUED, LegState.RINGING, LegState.UNKNOWN):
         dest_state = LegState.CANCELED
-    return {LegRole.SELF: self_state, LegRole.DESTINATION: dest_state}
+    return {LegRole.SELF: self_state, LegRole.DESTINATION: dest_state}, False
 
 
 @dataclass(frozen=True)
@@ -197,7 +237,7 @@ class RingCentralProvider(HttpProvider):
         super().__init__(**kwargs)
         self.clock: Callable[[], float] = time.time
         self._token_lock = asyncio.Lock()
-        self._rate: RateLimitInfo | None = None
+        self.budgets = RateBudgets()
 
     # -------------------------------------------------------------------------------- credentials
 
@@ -263,17 +303,28 @@ class RingCentralProvider(HttpProvider):
         return AccountInfo(provider_id="ringcentral", label=label,
                            settings={"client_id": self._client_credentials()[0]})
 
+    def redirect_uri(self) -> str:
+        """The redirect URI of the browser sign-in: the ``redirect_uri`` setting, else the default. RingCentral
+        wants it to match a URI registered for the app exactly, so it is never chosen at random."""
+        return (self.settings.get("redirect_uri") or "").strip() or DEFAULT_REDIRECT_URI
+
     async def sign_in_browser(self, open_browser: Callable[[str], Awaitable[None] | None], *,
-                              timeout: float = 300.0) -> AccountInfo:
-        """Authorization code + PKCE: listen on 127.0.0.1, open the browser, exchange the code."""
+                              client_secret: str | None = None, timeout: float = 300.0) -> AccountInfo:
+        """Authorization code + PKCE: listen on the redirect URI, open the browser, exchange the code.
+
+        A ``client_secret`` (confidential apps) is kept in the secret store and sent with the code exchange.
+        Before the browser opens, the authorize address is read once without following redirects: when
+        RingCentral already refuses the redirect URI there (OAU-109/OAU-113), the user gets that reason
+        at once instead of a browser error page and a long wait."""
         client_id, _ = self._client_credentials()
+        redirect_uri = self.redirect_uri()
         pkce = new_pkce()
-        port = int(self.settings.get("redirect_port") or 0)
-        listener = LoopbackRedirect(port=port, provider=self.name)
-        redirect_uri = await listener.start()
+        listener = LoopbackRedirect(redirect_uri=redirect_uri, provider=self.name)
+        await listener.start()
         try:
             url = authorize_url(str(self.client.base_url), client_id=client_id, redirect_uri=redirect_uri,
                                 state=listener.state, code_challenge=pkce.challenge)
+            await self._check_redirect_accepted(url, redirect_uri)
             opened = open_browser(url)
             if opened is not None:
                 await opened
@@ -281,7 +332,19 @@ class RingCentralProvider(HttpProvider):
         finally:
             await listener.close()
         register_secret(code)
-        return await self.sign_in({"code": code, "redirect_uri": redirect_uri, "code_verifier": pkce.verifier})
+        credentials = {"code": code, "redirect_uri": redirect_uri, "code_verifier": pkce.verifier}
+        if client_secret:
+            credentials["client_secret"] = client_secret
+        return await self.sign_in(credentials)
+
+    async def _check_redirect_accepted(self, url: str, redirect_uri: str) -> None:
+        try:
+            response = await self.client.get(url, headers={"Accept": "text/html,application/json"})
+        except httpx.HTTPError as exc:
+            log.info("RingCentral authorize pre-check failed (ignored): %s", type(exc).__name__)
+            return
+        if response.status_code in (400, 403) and parse_error(response).code in ("OAU-109", "OAU-113"):
+            raise SignInRequired(redirect_mismatch_message(redirect_uri), provider=self.name)
 
     async def _grant(self, form: dict[str, str], kind: RequestKind, *, client_id_in_body: bool = False) -> Tokens:
         client_id, secret = self._client_credentials()
@@ -370,21 +433,24 @@ class RingCentralProvider(HttpProvider):
     # ------------------------------------------------------------------------------- rate limits
 
     def _on_response(self, response: httpx.Response) -> None:
-        info = rate_limit_info(response)
-        if info is not None:
-            self._rate = info
+        """Keep the rate-limit headers per group (X-Rate-Limit-Group). Without the header the group is the
+        one the API reference gives the request: token and revoke Auth, a RingOut read Light, a RingOut
+        create or cancel Heavy."""
+        try:
+            request: httpx.Request | None = response.request
+        except RuntimeError:  # a response built without its request
+            request = None
+        default: str | None = None
+        if request is not None and request.url.path.startswith("/restapi/oauth/"):
+            default = "auth"
+        elif request is not None:
+            default = "light" if request.method == "GET" else "heavy"
+        self.budgets.update(response, default_group=default)
 
     def min_poll_interval(self) -> float:
-        """Seconds to wait between status polls: >= 2 s, stretched when the Light budget runs low."""
-        info = self._rate
-        if info is None or info.remaining is None:
-            return MIN_POLL_INTERVAL_S
-        window = info.window or 60.0
-        if info.remaining <= 0:
-            return max(MIN_POLL_INTERVAL_S, window)
-        if info.remaining < LOW_REMAINING:
-            return max(MIN_POLL_INTERVAL_S, window / info.remaining)
-        return MIN_POLL_INTERVAL_S
+        """Seconds to wait between status polls: >= 2 s, stretched only when the Light budget (the one a
+        poll spends) runs low; Heavy (call creation) and Auth (sign-in) budgets have their own counters."""
+        return self.budgets.pace(POLL_GROUP, minimum=MIN_POLL_INTERVAL_S, low=LOW_REMAINING)
 
     # ------------------------------------------------------------------------------------ errors
 
@@ -409,9 +475,11 @@ class RingCentralProvider(HttpProvider):
         if code == "OAU-147":
             return SignInRequired("Your RingCentral account is locked after failed sign-ins. Wait or ask your "
                                   "administrator, then sign in again." + said, provider=name)
-        if code in ("OAU-106", "OAU-108", "OAU-109", "OAU-110", "OAU-113"):
-            return SignInRequired("The browser sign-in could not be completed (code invalid, expired or "
-                                  "redirect address not registered). Start it again." + said, provider=name)
+        if code in ("OAU-109", "OAU-113"):
+            return SignInRequired(redirect_mismatch_message(None) + said, provider=name)
+        if code in ("OAU-106", "OAU-108", "OAU-110"):
+            return SignInRequired("The browser sign-in could not be completed (the sign-in code was invalid "
+                                  "or expired). Start it again." + said, provider=name)
         if code.startswith("OAU-") or err.status == 401 or (signing_in and err.status in (400, 403)):
             return SignInRequired("Sign in to RingCentral again." + said, provider=name)
         if code == "CMN-101" or (creating and err.status == 400):
@@ -432,10 +500,21 @@ class RingCentralProvider(HttpProvider):
                                   code=code or str(err.status), text=err.message or None, provider=name)
 
     async def _api(self, method: str, path: str, kind: RequestKind, **kwargs: Any) -> httpx.Response:
+        """Send an API request with the access token. A 401 naming an invalid token or Authorization header
+        (OAU-123/128/129/134/149) leads to one token refresh and one retry, except for a call-creating
+        request: RingOut has no idempotency key, so it is never sent twice; the user is told to place
+        the call again (nothing was placed: RingCentral refused the request)."""
         token = await self._access_token()
         response = await self._send(method, path, kind, headers={"Authorization": f"Bearer {token}"}, **kwargs)
         if response.status_code == 401 and parse_error(response).code in _TOKEN_ERRORS | {None}:
             token = await self._access_token(force_refresh=True)
+            if kind is RequestKind.CALL_CREATE:
+                err = parse_error(response)
+                said = f" (RingCentral {err.code}: {err.message})" if err.code else ""
+                raise RejectedByProvider(
+                    "RingCentral refused the call request because it did not accept the sign-in token; "
+                    "nothing was placed. The sign-in has been renewed: place the call again." + said,
+                    code=err.code or "401", text=err.message or None, provider=self.name)
             response = await self._send(method, path, kind, headers={"Authorization": f"Bearer {token}"},
                                         **kwargs)
         return response
@@ -449,7 +528,8 @@ class RingCentralProvider(HttpProvider):
         if not isinstance(status, dict) or not isinstance(call_id, str | int) or isinstance(call_id, bool):
             raise unexpected_shape(self.name, "a RingOut id and status", response)
         raw = status.get("callStatus")
-        return CallStatus(call_id=str(call_id), legs=legs_from_status(status),
+        legs, ended = legs_from_status(status)
+        return CallStatus(call_id=str(call_id), legs=legs, ended=ended,
                           raw_status=f"{raw}/{status.get('callerStatus')}/{status.get('calleeStatus')}")
 
     async def start_call(self, request: StartCall) -> CallStatus:
@@ -469,28 +549,36 @@ class RingCentralProvider(HttpProvider):
             raise OutcomeUnknown(placed_maybe_message(self.name), provider=self.name) from None
 
     async def call_status(self, call_id: str) -> CallStatus:
+        """The RingOut's status. A 404 / CMN-102 means RingCentral no longer knows the session: the call is
+        over, and how it ended is not reported (``ended`` with unknown legs)."""
         response = await self._api("GET", f"{RINGOUT_PATH}/{call_id}", RequestKind.SAFE)
-        if response.status_code == 404 or parse_error(response).code == "CMN-102":
-            ended = {LegRole.SELF: LegState.COMPLETED, LegRole.DESTINATION: LegState.COMPLETED}
-            return CallStatus(call_id=call_id, legs=ended, raw_status="NoSessionFound")
+        err = parse_error(response) if response.status_code >= 400 else None
+        if err is not None and (err.status == 404 or err.code == "CMN-102"):
+            gone = {LegRole.SELF: LegState.UNKNOWN, LegRole.DESTINATION: LegState.UNKNOWN}
+            return CallStatus(call_id=call_id, legs=gone, ended=True,
+                              raw_status=f"HTTP {err.status} {err.code or ''}".strip())
         if response.status_code >= 400:
             raise self._error(response)
         return self._status_of(response)
 
     async def hang_up(self, call_id: str) -> None:
-        """Cancel a RingOut that has not connected yet. RingCentral cannot end an answered RingOut."""
+        """Cancel the RingOut, then read its status once to see whether that worked.
+
+        RingCentral's DELETE answers 204 but "if the first leg of the call has been initiated, then the
+        DELETE API will not terminate the call" (ringcentral-ringout.txt). When the call goes on, the user
+        is told to decline or hang up on the phone (:class:`NotSupported` with that message)."""
         response = await self._api("DELETE", f"{RINGOUT_PATH}/{call_id}", RequestKind.SAFE)
-        if response.status_code == 404 or parse_error(response).code == "CMN-102":
-            return
-        if response.status_code >= 400:
+        if response.status_code >= 400 and response.status_code != 404 and parse_error(response).code != "CMN-102":
             err = self._error(response)
             if isinstance(err, RejectedByProvider):
-                raise NotSupported(RINGCENTRAL_HANGUP_NOTE, provider=self.name)
+                raise NotSupported(RINGCENTRAL_CANCEL_FAILED, provider=self.name)
             raise err
-        # DELETE succeeds but does nothing once the first leg is up: tell the user the truth.
         try:
             status = await self.call_status(call_id)
-        except ProviderError:
+        except ProviderError as exc:
+            raise NotSupported(f"{RINGCENTRAL_CANCEL_UNCHECKED} ({exc})", provider=self.name) from exc
+        if status.ended or all(state.is_terminal for state in status.legs.values()):
             return
         if any(state is LegState.ANSWERED for state in status.legs.values()):
-            raise NotSupported(RINGCENTRAL_HANGUP_NOTE, provider=self.name)
+            raise NotSupported(RINGCENTRAL_ANSWERED_NOTE, provider=self.name)
+        raise NotSupported(RINGCENTRAL_CANCEL_FAILED, provider=self.name)

@@ -10,18 +10,19 @@ from starlette.routing import Route
 
 from .common import BadBody, json_object
 from .faults import FaultBook
-from .state import SandboxState, iso
+from .state import RC_REDIRECT_URIS, SandboxState, iso
 from .telephony import SCENARIOS
 
 
-def credentials() -> dict[str, Any]:
+def credentials(state: SandboxState | None = None) -> dict[str, Any]:
     from . import calledin, ringcentral, ringez, ringostat
 
+    redirect_uris = list(state.settings.rc_redirect_uris) if state is not None else list(RC_REDIRECT_URIS)
     return {
         "ringez": {"email": ringez.DEMO_EMAIL, "password": ringez.DEMO_PASSWORD},
         "ringcentral": {"client_id": ringcentral.CLIENT_ID, "client_secret": ringcentral.CLIENT_SECRET,
                         "username": ringcentral.USERNAME, "password": ringcentral.PASSWORD,
-                        "jwt": ringcentral.JWT},
+                        "jwt": ringcentral.JWT, "redirect_uris": redirect_uris},
         "calledin": {"api_key": calledin.API_KEY},
         "ringostat": {"auth_key": ringostat.AUTH_KEY, "project_id": ringostat.PROJECT_ID,
                       "extension": ringostat.EXTENSION},
@@ -61,7 +62,7 @@ def routes(state: SandboxState, faults: FaultBook) -> list[Route]:
         return JSONResponse({"scenarios": SCENARIOS})
 
     async def creds(request: Request) -> Response:
-        return JSONResponse(credentials())
+        return JSONResponse(credentials(state))
 
     async def add_fault(request: Request) -> Response:
         try:
@@ -105,6 +106,8 @@ def routes(state: SandboxState, faults: FaultBook) -> list[Route]:
                     s.rate_limits.update({str(k).lower(): int(v) for k, v in dict(data["rate_limits"]).items()})
                 if "rate_window_s" in data:
                     s.rate_window_s = int(data["rate_window_s"])
+                if "rc_redirect_uris" in data:
+                    s.rc_redirect_uris = [str(uri) for uri in data["rc_redirect_uris"]]
                 if "speed" in data:
                     clock.set_speed(float(data["speed"]))
             except (BadBody, ValueError, TypeError) as exc:

@@ -3,6 +3,7 @@ RingCentral error shapes and rate-limit groups. Choices where the documents are 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import html
@@ -58,11 +59,6 @@ def oauth_error(status: int, error: str, description: str, code: str,
                         status_code=status, headers=headers)
 
 
-def is_loopback_redirect(uri: str) -> bool:
-    parsed = urlparse(uri)
-    return parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "localhost", "::1") and not parsed.fragment
-
-
 @dataclass
 class AccessToken:
     client_id: str
@@ -97,10 +93,13 @@ class RingCentralState:
         self.reset()
 
     def reset(self) -> None:
+        for task in getattr(self, "watchers", ()):
+            task.cancel()
         self.access: dict[str, AccessToken] = {}
         self.refresh: dict[str, RefreshToken] = {}
         self.codes: dict[str, AuthCode] = {}
         self.ringouts: dict[str, str] = {}  # ringout id -> sim call id
+        self.watchers: set[asyncio.Task[None]] = set()
         self.limiter.reset()
 
 
@@ -116,17 +115,36 @@ def _leg_status(leg: SimLeg) -> str:
             LegState.CANCELED: "Rejected", LegState.FAILED: "GenericError"}[state]
 
 
+# RingCentral-only scenarios (destination suffix), reported with the RingOut document's prose words
+# (CannotReach, NoAnsweringMachine) which the OpenAPI enum lacks. See README.md.
+CANNOT_REACH_SUFFIX = "0004"  # network failure: callStatus CannotReach
+INTERNAL_FAILURE_SUFFIX = "0007"  # generic failure: callStatus NoAnsweringMachine ("internal server failure")
+BRIDGE_FAILS_SUFFIX = "0008"  # the destination answers, then the legs cannot be connected (CannotReach)
+
+
+def _suffix(number: str) -> str:
+    return "".join(ch for ch in number if ch.isdigit())[-4:]
+
+
 def ringout_status(call: SimCall) -> dict[str, str]:
     own = call.leg(LegRole.SELF)
     dest = call.dest_leg
     caller = _leg_status(own) if own is not None else "Success"
     callee = _leg_status(dest)
+    failed_word = call.data.get("rc_call_status")
+    if isinstance(failed_word, str):
+        return {"callStatus": failed_word, "callerStatus": call.data.get("rc_caller_status", caller),
+                "calleeStatus": call.data.get("rc_callee_status", callee)}
     if call.connected_at is not None:
         overall = "Success"
     elif own is not None and own.state.is_terminal and caller != "Finished":
         overall = caller
     elif dest.state.is_terminal:
         overall = callee
+        if dest.state is LegState.FAILED and _suffix(dest.number) == CANNOT_REACH_SUFFIX:
+            overall = "CannotReach"
+        elif dest.state is LegState.FAILED and _suffix(dest.number) == INTERNAL_FAILURE_SUFFIX:
+            overall = "NoAnsweringMachine"
     else:
         overall = "InProgress"
     return {"callStatus": overall, "callerStatus": caller, "calleeStatus": callee}
@@ -231,8 +249,9 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingCentralState]:
             if code.client_id != cid:
                 return oauth_error(403, "invalid_grant", "Authorization code was not issued for this app",
                                    "OAU-110")
-            if form.get("redirect_uri", "") != code.redirect_uri:
-                return oauth_error(403, "invalid_grant", "Redirect URIs do not match", "OAU-109")
+            redirect_uri = form.get("redirect_uri", "")
+            if redirect_uri != code.redirect_uri or redirect_uri not in sandbox.settings.rc_redirect_uris:
+                return redirect_mismatch(403)
             verifier = form.get("code_verifier")
             if code.challenge is not None:
                 if not verifier:
@@ -292,6 +311,11 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingCentralState]:
             '<button name="approve" value="1">Approve</button> '
             '<button name="deny" value="1">Deny</button></form></body></html>')
 
+    def redirect_mismatch(status: int) -> JSONResponse:
+        registered = ", ".join(sandbox.settings.rc_redirect_uris)
+        return oauth_error(status, "invalid_grant" if status == 403 else "invalid_request",
+                           f"Redirect URIs do not match (registered for this app: {registered})", "OAU-109")
+
     def error_page(status: int, message: str) -> HTMLResponse:
         return HTMLResponse(f"<!doctype html><html><body><h1>Cannot sign in</h1><p>{html.escape(message)}</p>"
                             "</body></html>", status_code=status)
@@ -303,11 +327,9 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingCentralState]:
         if params.get("client_id") != CLIENT_ID:
             return error_page(400, "OAU-146: unknown client_id")
         redirect_uri = params.get("redirect_uri", "")
-        if not redirect_uri:
-            return error_page(400, "OAU-113: No redirect uri is registered / given")
-        if not is_loopback_redirect(redirect_uri):
-            return error_page(400, "OAU-109: Redirect URIs do not match (the sandbox accepts only loopback "
-                              "http://127.0.0.1:PORT/..., http://localhost:PORT/... or http://[::1]:PORT/...)")
+        if redirect_uri not in sandbox.settings.rc_redirect_uris:
+            # errors.md: /authorize answers HTTP 400 for an invalid redirect URI; the code is OAU-109.
+            return redirect_mismatch(400)
         state_param = params.get("state", "")
 
         def back(extra: dict[str, str]) -> RedirectResponse:
@@ -330,10 +352,13 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingCentralState]:
         return back({"code": code, "expires_in": str(CODE_TTL_S)})
 
     def authenticate(request: Request) -> tuple[AccessToken | None, Response | None]:
-        header = request.headers.get("authorization", "")
+        header = request.headers.get("authorization")
+        if header is None:
+            return None, rc_error(401, "OAU-123", "Invalid Authorization header value: [missing]: send "
+                                  "'Authorization: Bearer <access token>'")
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
-            return None, rc_error(401, "OAU-149", "Invalid Authorization header: send 'Authorization: Bearer "
+            return None, rc_error(401, "OAU-134", "Invalid Authorization header: send 'Authorization: Bearer "
                                   "<access token>'")
         tok = st.access.get(value.strip())
         if tok is None:
@@ -352,9 +377,12 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingCentralState]:
         return None
 
     def ringout_body(request: Request, ringout_id: str, call: SimCall) -> dict[str, Any]:
+        # The address as the client wrote it (~ or ids, ring-out or ringout), like the document's example.
         base = str(request.base_url).rstrip("/")
+        spelling = "ringout" if "/ringout" in request.url.path else "ring-out"
+        acc, ext = request.path_params["account_id"], request.path_params["extension_id"]
         return {"id": ringout_id,
-                "uri": f"{base}/restapi/v1.0/account/{ACCOUNT_ID}/extension/{EXTENSION_ID}/ring-out/{ringout_id}",
+                "uri": f"{base}/restapi/v1.0/account/{acc}/extension/{ext}/{spelling}/{ringout_id}",
                 "status": ringout_status(call)}
 
     def phone_of(value: Any, field: str) -> tuple[str | None, Response | None]:
@@ -424,7 +452,29 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingCentralState]:
                                        from_number=from_number, to_number=to_number,
                                        data={"ringout_id": ringout_id, "playPrompt": bool(data.get("playPrompt"))})
         st.ringouts[ringout_id] = call_id
+        if _suffix(to_number) == BRIDGE_FAILS_SUFFIX:
+            bridge_fails(call)
         return with_headers(JSONResponse(ringout_body(request, ringout_id, call)), verdict)
+
+    def bridge_fails(call: SimCall) -> None:
+        """Scenario 0008: once the destination answers, RingCentral cannot connect the legs. The call is
+        dropped and callStatus says CannotReach while both legs still report Success."""
+        async def watch() -> None:
+            while not call.ended and call.connected_at is None:
+                await clock.sleep(0.1)
+            if call.ended:
+                return
+            call.data.update(rc_call_status="CannotReach", rc_caller_status="Success",
+                             rc_callee_status="Success")
+            sandbox.telephony.hang_up(call, by="ringcentral")
+
+        task = asyncio.get_running_loop().create_task(watch(), name=f"sandbox-rc-bridge-{call.id}")
+        st.watchers.add(task)
+        task.add_done_callback(st.watchers.discard)
+        def stop_watching(_call: SimCall) -> None:  # the call ended (also at shutdown): nothing to watch
+            task.cancel()
+
+        call.end_listeners.append(stop_watching)
 
     def find(request: Request) -> tuple[str, SimCall | None]:
         ringout_id = request.path_params["ringout_id"]
@@ -444,18 +494,20 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingCentralState]:
         return with_headers(JSONResponse(ringout_body(request, ringout_id, call)), verdict)
 
     async def delete_ringout(request: Request) -> Response:
+        """ringcentral-ringout.txt: "If the first leg of the call has been initiated, then the DELETE API will
+        not terminate the call." Until then DELETE cancels it; either way the answer is the documented 204
+        (the document names no error for the late case), so only a later GET shows what happened."""
         verdict = await guarded(request, "heavy")
         if isinstance(verdict, Response):
             return verdict
         _ringout_id, call = find(request)
-        if call is None or call.state.is_terminal:
+        if call is None or call.ended:
             return with_headers(not_found(), verdict)
         own = call.leg(LegRole.SELF)
-        if own is not None and own.state not in (LegState.QUEUED, LegState.RINGING):
-            return with_headers(rc_error(
-                400, "CMN-101", "Parameter [ringoutId] value is invalid: the RingOut is already connected "
-                "and can no longer be canceled; hang up on the phone instead", "ringoutId"), verdict)
-        sandbox.telephony.hang_up(call)
+        if own is None or own.state is LegState.QUEUED:
+            sandbox.telephony.hang_up(call)
+        else:
+            call.data["delete_ignored"] = call.data.get("delete_ignored", 0) + 1
         return with_headers(Response(status_code=204), verdict)
 
     ro = "/restapi/v1.0/account/{account_id}/extension/{extension_id}"

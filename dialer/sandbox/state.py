@@ -12,6 +12,8 @@ from .clock import SandboxClock
 from .telephony import Telephony
 
 REQUEST_LOG_MAX = 2000
+# The redirect URI registered for the RingCentral demo app (RingCentral wants an exact match).
+RC_REDIRECT_URIS = ("http://127.0.0.1:53682/callback",)
 
 
 def iso(ts: float) -> str:
@@ -29,6 +31,7 @@ class Settings:
         default_factory=lambda: {"light": 50, "medium": 40, "heavy": 10, "auth": 5})
     rate_window_s: int = 60
     public: bool = False  # allow Called.in callbacks to non-loopback hosts
+    rc_redirect_uris: list[str] = field(default_factory=lambda: list(RC_REDIRECT_URIS))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +40,7 @@ class Settings:
             "rate_limits": dict(self.rate_limits),
             "rate_window_s": self.rate_window_s,
             "public": self.public,
+            "rc_redirect_uris": list(self.rc_redirect_uris),
         }
 
 

@@ -50,6 +50,8 @@ SCENARIOS: list[dict[str, str]] = [
      "(self leg no-answer after 30 s; the destination is never dialed)"},
     {"match": "destination ends 0006", "outcome": "answers, then the far end hangs up after 30 s"},
     {"match": "destination ends 0007", "outcome": "generic failure (failed after 1 s, not busy/congested)"},
+    {"match": "destination ends 0008 (RingCentral)", "outcome": "the destination answers, then RingCentral "
+     "cannot connect the legs: callStatus CannotReach while both legs still read Success"},
 ]
 
 _FAIL_STATES = {

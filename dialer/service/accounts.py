@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 ACCOUNT_KEY = "account_key"
 # Credentials that are not secret and that a client needs at construction (kept in account settings).
-_PLAIN_SETTINGS = ("client_id", "project_id", "extension", "redirect_port", "play_prompt")
+_PLAIN_SETTINGS = ("client_id", "project_id", "extension", "redirect_uri", "play_prompt")
 DEMO_ENV = ("DIALER_RINGEZ_URL", "DIALER_RINGCENTRAL_URL", "DIALER_CALLEDIN_URL", "DIALER_RINGOSTAT_URL")
 
 
@@ -141,8 +141,9 @@ class AccountService:
                               open_browser: Callable[[str], Awaitable[None] | None]) -> AccountView:
         """RingCentral: authorization code + PKCE in the user's browser (loopback redirect).
 
-        ``settings`` carries the app's ``client_id`` (else DIALER_RINGCENTRAL_CLIENT_ID is used) and
-        optionally a fixed ``redirect_port``; ``open_browser(url)`` shows the sign-in page.
+        ``settings`` carries the app's ``client_id`` (else DIALER_RINGCENTRAL_CLIENT_ID is used), optionally
+        its ``client_secret`` (kept in the secret store, sent with the code exchange) and the registered
+        ``redirect_uri`` (default http://127.0.0.1:53682/callback); ``open_browser(url)`` shows the page.
         """
         key = f"{provider_id}:{uuid.uuid4().hex[:12]}"
         plain = {k: str(v) for k, v in settings.items() if k in _PLAIN_SETTINGS}
@@ -151,7 +152,9 @@ class AccountService:
         if method is None:
             raise AccountError(f"{client.capabilities.display_name} has no browser sign-in; use its "
                                "credentials instead.")
-        return await self._complete(provider_id, key, plain, client, lambda: method(open_browser), None)
+        secret = str(settings.get("client_secret") or "")
+        return await self._complete(provider_id, key, plain, client,
+                                    lambda: method(open_browser, client_secret=secret or None), None)
 
     async def _complete(self, provider_id: str, key: str, settings: Mapping[str, str], client: Provider,
                         attempt: Callable[[], Awaitable[Any]], label: str | None) -> AccountView:

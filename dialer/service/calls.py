@@ -85,6 +85,24 @@ def default_poll_interval(provider: Provider) -> float | None:
     return DEFAULT_POLL_INTERVAL_S
 
 
+def _close_ended(call: Call) -> None:
+    """The provider says the call is over without saying how: a leg seen answered ended after talking
+    (completed); every other open leg ends "unknown" (never "completed" without evidence)."""
+    for leg in call.legs:
+        if leg.state.is_terminal:
+            continue
+        if leg.state is LegState.ANSWERED or (leg.state is LegState.UNKNOWN and leg.last_known is LegState.ANSWERED):
+            leg.advance(LegState.COMPLETED)
+        else:
+            leg.advance(LegState.UNKNOWN)
+
+
+def _ended_unknown_message(provider: str, raw: str | None) -> str:
+    said = f" ({raw})" if raw else ""
+    return (f"{provider} stopped reporting this call{said} before the destination was seen answering, so how "
+            "it ended is not known. Check your phone's call log.")
+
+
 def _is_over(call: Call) -> bool:
     """All legs ended, or the user's own phone ended before the destination was ever rung."""
     if call.is_finished:
@@ -303,6 +321,13 @@ class CallService:
             active._answered_mono = time.monotonic()
             fields["answered_at"] = active.answered_at
             self._start_postdial(active)
+        if status.ended and not _is_over(active.call):
+            _close_ended(active.call)
+            if active.call.outcome is LegState.UNKNOWN:
+                active.error = _ended_unknown_message(active.capabilities.display_name, status.raw_status)
+                self._emit("error", active, active.error)
+            self._finish(active)
+            return
         if _is_over(active.call):
             self._finish(active)
             return
@@ -529,7 +554,11 @@ class CallService:
             found = call.leg(role)
             if found is not None:
                 found.advance(state)
-        if not _is_over(call):
+        if status.ended and not _is_over(call):
+            _close_ended(call)
+            if call.outcome is LegState.UNKNOWN:
+                return _ended_unknown_message(provider.capabilities.display_name, status.raw_status), False
+        if not _is_over(call) and not status.ended:
             if self._resume(row, call, provider):
                 return None, True
             return ("The call was still in progress when the app restarted; its final outcome is not "

@@ -190,6 +190,13 @@ class CallPanel(QtWidgets.QWidget):
         ofont.setBold(True)
         self.outcome.setFont(ofont)
         layout.addWidget(self.outcome)
+        self.hangup_notice = QtWidgets.QLabel(self)  # why a hang-up did not end the call, and what to do
+        self.hangup_notice.setObjectName("hangupNotice")
+        self.hangup_notice.setAccessibleName("Hang-up result")
+        self.hangup_notice.setProperty("role", "warning")
+        self.hangup_notice.setWordWrap(True)
+        self.hangup_notice.hide()
+        layout.addWidget(self.hangup_notice)
         layout.addStretch(1)
 
         buttons = QtWidgets.QHBoxLayout()
@@ -279,6 +286,7 @@ class CallPanel(QtWidgets.QWidget):
             self.done.show()
             self.done.setDefault(True)
             self.hangup.hide()
+            self.hangup_notice.hide()
         else:
             self.outcome.hide()
             self.done.hide()
@@ -298,6 +306,8 @@ class CallPanel(QtWidgets.QWidget):
         self.sent_digits = ""
         self.hangup_pending = False
         self.hangup.setText("Hang up")
+        self.hangup_notice.clear()
+        self.hangup_notice.hide()
         self.cancel_postdial.setEnabled(True)
         self.timer.stop()
 
@@ -345,9 +355,12 @@ class CallPanel(QtWidgets.QWidget):
             self.hangup.setText("Hanging up…")
             self.hangupRequested.emit(self.call_id)
 
-    def hangup_failed(self) -> None:
+    def hangup_failed(self, message: str = "") -> None:
+        """The hang-up did not end the call: show why and what to do (e.g. decline on the phone)."""
         self.hangup_pending = False
         self.hangup.setText("Hang up")
+        self.hangup_notice.setText(message)
+        self.hangup_notice.setVisible(bool(message) and self.is_live)
         if self.active is not None:
             self._update_hangup(self.active.plan.account.capabilities, self.active.answered_at is not None,
                                 self.active.finished)

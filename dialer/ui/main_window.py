@@ -766,8 +766,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 await asyncio.wait({placing})
             try:
                 await self.service.calls.hang_up(call_id)
-            except Exception:
-                self.call_panel.hangup_failed()
+            except Exception as exc:
+                self.call_panel.hangup_failed(getattr(exc, "user_message", None) or str(exc))
                 raise
 
         self.bridge.spawn(run(), title="Hang up")

@@ -20,6 +20,7 @@ from typing import Any
 
 from dialer.providers.base import Capabilities, SignInKind
 from dialer.providers.capabilities import CAPABILITIES
+from dialer.providers.capabilities import RINGCENTRAL_REDIRECT_URI as RC_DEFAULT_REDIRECT_URI
 from dialer.qt import Qt, QtCore, QtGui, QTimer, QtWidgets, Signal
 from dialer.ui import theme
 
@@ -269,11 +270,18 @@ class SignInDialog(QtWidgets.QDialog):
         self.jwt_edit = _field("JWT credential", "JWT credential", secret=True)
         self.client_id_edit = _field("Client ID of your RingCentral app", "Client ID")
         self.client_secret_edit = _field("Client secret", "Client secret", secret=True)
-        page.layout_.addWidget(_heading("Sign in in your browser (recommended), or paste a JWT credential "
-                                        "created in the RingCentral Developer Console."))
+        self.redirect_edit = _field(RC_DEFAULT_REDIRECT_URI, "Redirect URI registered for your app")
+        self.redirect_edit.setText(RC_DEFAULT_REDIRECT_URI)
+        self.redirect_edit.setToolTip("RingCentral sends the browser sign-in back to this address; it must "
+                                      "exactly match a redirect URI registered for your app.")
+        page.layout_.addWidget(_heading(
+            "Sign in in your browser (recommended), or paste a JWT credential created in the RingCentral "
+            f"Developer Console. For the browser, register <b>{RC_DEFAULT_REDIRECT_URI}</b> as your app's "
+            "redirect URI (or enter the one you registered below: it must match exactly)."))
         page.add_button(self.browser_button)
         page.add_row("&Client ID:", self.client_id_edit)
         page.add_row("Client &secret:", self.client_secret_edit)
+        page.add_row("&Redirect URI:", self.redirect_edit)
         page.add_row("&JWT:", self.jwt_edit)
         self._finish_page(page, "Sign in with &JWT", self.sign_in_jwt, "Sign in with the JWT credential")
         return page
@@ -505,7 +513,8 @@ class SignInDialog(QtWidgets.QDialog):
         if self._busy:
             return
         settings = {k: v for k, v in (("client_id", self.client_id_edit.text().strip()),
-                                      ("client_secret", self.client_secret_edit.text().strip())) if v}
+                                      ("client_secret", self.client_secret_edit.text().strip()),
+                                      ("redirect_uri", self.redirect_edit.text().strip())) if v}
         self.show_status("Finish signing in in your browser; this window continues by itself.")
         self._start(self._sign_in_browser(settings))
 

@@ -241,3 +241,26 @@ def test_closing_during_a_call_asks_first(qtbot: Any, window: Any, sandbox_url: 
     qtbot.waitUntil(lambda: not window.call_live, timeout=20_000)
     window.close()
     assert quit_asked == [True]
+
+
+def test_hang_up_of_a_ringing_ringout_says_to_decline_on_the_phone(qtbot: Any, window: Any,
+                                                                   sandbox_url: str) -> None:
+    """RingCentral's DELETE does not end a RingOut once your phone rings: the panel says what to do."""
+    httpx.post(f"{sandbox_url}/_sandbox/config", json={"speed": 0.5}, timeout=5).raise_for_status()
+    try:
+        select_provider(window, "ringcentral")
+        type_number(qtbot, window, "+12025550100")
+        qtbot.keyClick(window.dial_page.number, QtCore.Qt.Key.Key_Return)
+        wait_call_shown(qtbot, window)
+        qtbot.waitUntil(lambda: bool(sandbox_calls(sandbox_url))
+                        and sandbox_calls(sandbox_url)[0]["legs"][0]["state"] == "ringing", timeout=10_000)
+        panel = window.call_panel
+        qtbot.waitUntil(lambda: panel.hangup.isEnabled(), timeout=10_000)
+        panel.hangup.click()
+        qtbot.waitUntil(lambda: panel.hangup_notice.isVisible(), timeout=10_000)
+        assert "on your phone" in panel.hangup_notice.text()
+        assert panel.is_live and panel.hangup.text() == "Hang up"  # still followed; may be tried again
+        assert not sandbox_calls(sandbox_url)[0]["ended"]
+    finally:
+        httpx.post(f"{sandbox_url}/_sandbox/config", json={"speed": 100}, timeout=5)
+        window.hang_up()

@@ -222,3 +222,35 @@ def test_cancel_while_waiting_stops_the_sign_in(service: DialerService, qtbot: A
     qtbot.waitUntil(task.done)
     assert task.cancelled() and not dialog.isVisible()
     assert service.accounts.list() == []
+
+
+def test_ringcentral_browser_sign_in_keeps_the_typed_secret_and_uses_the_redirect_uri(
+        service: DialerService, sandbox_url: str, qtbot: Any) -> None:
+    creds = httpx.get(f"{sandbox_url}/_sandbox/credentials", timeout=5).json()["ringcentral"]
+    dialog = SignInDialog(service, "ringcentral")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.redirect_edit.text() == "http://127.0.0.1:53682/callback"  # the documented default
+    assert "http://127.0.0.1:53682/callback" in dialog.ringcentral_page.findChild(QtWidgets.QLabel).text()
+    opened: list[str] = []
+
+    def browser(url: str) -> None:
+        opened.append(url)
+        threading.Thread(target=httpx.get, args=(url + "&approve=1",),
+                         kwargs={"follow_redirects": True, "timeout": 10}, daemon=True).start()
+
+    dialog.open_browser = browser
+    dialog.client_id_edit.setText(creds["client_id"])
+    dialog.client_secret_edit.setText(creds["client_secret"])
+    dialog.redirect_edit.setText("http://127.0.0.1:53999/not-registered")
+    qtbot.mouseClick(dialog.browser_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=10_000)
+    assert "OAU-109" in dialog.error_label.text() and "Redirect URIs do not match" in dialog.error_label.text()
+    assert opened == []  # refused before the browser was sent to an error page
+
+    dialog.redirect_edit.setText(creds["redirect_uris"][0])
+    with qtbot.waitSignal(dialog.signedIn, timeout=10_000) as blocker:
+        qtbot.mouseClick(dialog.browser_button, Qt.MouseButton.LeftButton)
+    account = blocker.args[0]
+    client = service.accounts.client(account.id)
+    assert client._secret("client_secret") == creds["client_secret"]  # type: ignore[attr-defined]

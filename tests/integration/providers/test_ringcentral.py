@@ -15,6 +15,7 @@ from dialer.providers.base import (
     NotSupported,
     OutcomeUnknown,
     ProviderUnavailable,
+    RejectedByProvider,
     SignInRequired,
     StartCall,
 )
@@ -159,7 +160,7 @@ def test_hang_up_after_answer_says_end_it_from_your_phone(sandbox_url: str, cred
         provider = await jwt_sign_in(p, creds)
         started = await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))
         await wait_for(provider, started.call_id, LegState.ANSWERED)
-        with pytest.raises(NotSupported, match="ended from your phone"):
+        with pytest.raises(NotSupported, match="hang up on your phone"):
             await provider.hang_up(started.call_id)
 
     run_with("ringcentral", sandbox_url, body, settings=settings_of(creds))
@@ -321,14 +322,18 @@ def test_malformed_status_answer_is_provider_unavailable(sandbox_url: str, creds
     run_with("ringcentral", sandbox_url, body, settings=settings_of(creds))
 
 
-def test_token_expired_early_on_the_server_is_refreshed_and_resent(sandbox_url: str, creds: dict,
-                                                                    box: Sandbox) -> None:
+def test_token_expired_early_on_the_server_renews_the_token_but_never_resends_the_ringout(
+        sandbox_url: str, creds: dict, box: Sandbox) -> None:
     """The server's clock jumps past the access token's life while the client still trusts it: the 401
-    (OAU-128) triggers one refresh and one re-send, and exactly one call is placed."""
+    (OAU-128) to the RingOut POST renews the token, but the POST is not sent again (RingOut has no
+    idempotency key); the user is told nothing was placed. Was: one refresh and an automatic re-send."""
     async def body(p: object) -> None:
         provider = await jwt_sign_in(p, creds)
         box.advance(2 * 3600)
-        started = await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))
+        with pytest.raises(RejectedByProvider, match=r"nothing was placed.*place the call again"):
+            await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))
+        assert box.calls() == []
+        started = await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))  # the user's retry
         assert started.call_id
 
     run_with("ringcentral", sandbox_url, body, settings=settings_of(creds))
@@ -348,7 +353,9 @@ def test_expired_refresh_token(sandbox_url: str, creds: dict, box: Sandbox, with
         else:
             await p.sign_in({"username": rc["username"], "password": rc["password"]})
         box.advance(8 * 24 * 3600)  # past the one-week refresh token
-        if with_jwt:  # the stored JWT credential signs in again without bothering the user
+        if with_jwt:  # the stored JWT credential signs in again without asking the user for anything
+            with pytest.raises(RejectedByProvider, match="nothing was placed"):  # the POST is never re-sent
+                await p.start_call(StartCall(destination=NORMAL, own_number=OWN))
             assert (await p.start_call(StartCall(destination=NORMAL, own_number=OWN))).call_id
         else:
             with pytest.raises(SignInRequired, match="sign-in has expired"):
@@ -400,3 +407,164 @@ def test_no_secret_reaches_the_logs(sandbox_url: str, creds: dict, caplog: pytes
     assert "HTTP Request" in caplog.text  # httpx did log every request
     for secret in (rc["jwt"], rc["client_secret"]):
         assert secret not in caplog.text
+
+
+# ------------------------------------------------------------------ provider fidelity (issue 11, RingCentral)
+
+RO_PATH = "/restapi/v1.0/account/~/extension/~/ring-out"
+
+
+def test_a_failing_call_status_fails_the_destination_although_the_callee_said_success(
+        sandbox_url: str, creds: dict, box: Sandbox) -> None:
+    async def body(p: object) -> None:
+        provider = await jwt_sign_in(p, creds)
+        started = await provider.start_call(StartCall(destination="+14155550008", own_number=OWN))
+        final = await wait_until_final(provider, started.call_id)
+        assert final.raw_status == "CannotReach/Success/Success"
+        assert final.legs == {LegRole.SELF: LegState.COMPLETED, LegRole.DESTINATION: LegState.FAILED}
+        assert not final.ended
+
+    run_with("ringcentral", sandbox_url, body, settings=settings_of(creds))
+
+
+@pytest.mark.parametrize("answer", ["404", "NoSessionFound", "Invalid"])
+def test_a_session_gone_is_ended_without_an_outcome(sandbox_url: str, creds: dict, box: Sandbox,
+                                                    answer: str) -> None:
+    """Was: 404 / CMN-102 and NoSessionFound were reported as two completed legs."""
+    async def body(p: object) -> None:
+        provider = await jwt_sign_in(p, creds)
+        started = await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))
+        if answer == "404":
+            box.fault(kind="error", provider="ringcentral", path=f"{RO_PATH}/*", method="GET", status=404,
+                      body={"errorCode": "CMN-102", "message": "Resource for parameter [ringoutId] is not found",
+                            "errors": [{"errorCode": "CMN-102", "message": "not found"}]})
+        else:
+            box.fault(kind="error", provider="ringcentral", path=f"{RO_PATH}/*", method="GET", status=200,
+                      body={"id": started.call_id, "uri": "x", "status": {
+                          "callStatus": answer, "callerStatus": answer, "calleeStatus": answer}})
+        status = await provider.call_status(started.call_id)
+        assert status.ended
+        assert status.legs == {LegRole.SELF: LegState.UNKNOWN, LegRole.DESTINATION: LegState.UNKNOWN}
+
+    run_with("ringcentral", sandbox_url, body, settings=settings_of(creds))
+
+
+def test_hang_up_while_the_first_leg_rings_checks_and_says_decline_on_the_phone(sandbox_url: str, creds: dict,
+                                                                                 box: Sandbox) -> None:
+    box.config(speed=0.5)
+
+    async def body(p: object) -> None:
+        provider = await jwt_sign_in(p, creds)
+        started = await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while box.calls()[0]["legs"][0]["state"] != "ringing" and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        with pytest.raises(NotSupported, match="Decline the call on your phone"):
+            await provider.hang_up(started.call_id)
+
+    run_with("ringcentral", sandbox_url, body, settings=settings_of(creds))
+    assert not box.calls()[0]["ended"]
+    log = [(r["method"], r["status"]) for r in box.requests() if r["path"].startswith(RO_PATH + "/")]
+    assert log[-2:] == [("DELETE", 204), ("GET", 200)]  # the effect was checked with one more poll
+
+
+@pytest.mark.parametrize("code", ["OAU-123", "OAU-134"])
+def test_invalid_authorization_header_codes_refresh_once_and_retry_the_read(sandbox_url: str, creds: dict,
+                                                                            box: Sandbox, code: str) -> None:
+    async def body(p: object) -> None:
+        provider = await jwt_sign_in(p, creds)
+        started = await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))
+        box.fault(kind="error", provider="ringcentral", path=f"{RO_PATH}/*", method="GET", status=401,
+                  body={"errorCode": code, "message": "Invalid Authorization header",
+                        "errors": [{"errorCode": code, "message": "Invalid Authorization header"}]})
+        assert (await provider.call_status(started.call_id)).call_id == started.call_id
+
+    run_with("ringcentral", sandbox_url, body, settings=settings_of(creds))
+    log = box.requests()
+    assert [r["status"] for r in log if r["method"] == "GET"] == [401, 200]
+    assert len([r for r in log if r["path"] == "/restapi/oauth/token" and "refresh_token" in r["body"]]) == 1
+
+
+def test_the_sandbox_itself_names_a_missing_or_foreign_authorization_header(sandbox_url: str) -> None:
+    url = f"{sandbox_url}{RO_PATH}/1"
+    missing = httpx.get(url)
+    foreign = httpx.get(url, headers={"Authorization": "Basic abc"})
+    assert (missing.status_code, missing.json()["errorCode"]) == (401, "OAU-123")
+    assert (foreign.status_code, foreign.json()["errorCode"]) == (401, "OAU-134")
+
+
+def test_browser_sign_in_listens_on_the_exact_redirect_uri(sandbox_url: str, creds: dict, box: Sandbox) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    redirect = f"http://127.0.0.1:{port}/exact/path"
+    box.config(rc_redirect_uris=[redirect])
+    landed: list[str] = []
+
+    async def browser(url: str) -> None:
+        async with httpx.AsyncClient(follow_redirects=True) as user_agent:
+            page = await user_agent.get(url + "&approve=1")
+            landed.append(str(page.url).split("?")[0])
+
+    async def body(p: object) -> None:
+        assert isinstance(p, RingCentralProvider)
+        assert p.redirect_uri() == redirect
+        await p.sign_in_browser(browser, timeout=10)
+        assert p.is_signed_in()
+
+    run_with("ringcentral", sandbox_url, body,
+             settings={"client_id": creds["ringcentral"]["client_id"], "redirect_uri": redirect})
+    assert landed == [redirect]
+
+
+def test_browser_sign_in_default_redirect_uri_is_the_documented_one(sandbox_url: str, creds: dict) -> None:
+    async def body(p: object) -> None:
+        assert isinstance(p, RingCentralProvider)
+        assert p.redirect_uri() == "http://127.0.0.1:53682/callback"
+
+    run_with("ringcentral", sandbox_url, body, settings={"client_id": creds["ringcentral"]["client_id"]})
+
+
+def test_a_wrong_redirect_uri_is_refused_with_oau_109_and_no_browser(sandbox_url: str, creds: dict) -> None:
+    opened: list[str] = []
+
+    async def body(p: object) -> None:
+        assert isinstance(p, RingCentralProvider)
+        with pytest.raises(SignInRequired, match=r"OAU-109 \"Redirect URIs do not match\""):
+            await p.sign_in_browser(opened.append, timeout=10)
+
+    run_with("ringcentral", sandbox_url, body, settings={"client_id": creds["ringcentral"]["client_id"],
+                                                         "redirect_uri": "http://localhost:53682/callback"})
+    assert opened == []
+
+
+def test_a_code_exchanged_with_another_redirect_uri_is_oau_109(sandbox_url: str, creds: dict) -> None:
+    async def real(p: object) -> None:
+        assert isinstance(p, RingCentralProvider)
+        async with httpx.AsyncClient() as agent:
+            page = await agent.get(f"{sandbox_url}/restapi/oauth/authorize", params={
+                "response_type": "code", "client_id": creds["ringcentral"]["client_id"],
+                "redirect_uri": "http://127.0.0.1:53682/callback", "approve": "1", "code_challenge": "abc",
+                "code_challenge_method": "plain"})
+        code = page.headers["location"].split("code=")[1].split("&")[0]
+        with pytest.raises(SignInRequired, match=r"OAU-109"):
+            await p.sign_in({"code": code, "redirect_uri": "http://127.0.0.1:53683/callback",
+                             "code_verifier": "abc"})
+
+    run_with("ringcentral", sandbox_url, real, settings={"client_id": creds["ringcentral"]["client_id"]})
+
+
+def test_a_heavy_budget_running_out_leaves_the_poll_pace_alone(sandbox_url: str, creds: dict,
+                                                               box: Sandbox) -> None:
+    box.config(rate_limits={"heavy": 1, "auth": 1})
+
+    async def body(p: object) -> None:
+        provider = await jwt_sign_in(p, creds)  # Auth: 0 left
+        await provider.start_call(StartCall(destination=NORMAL, own_number=OWN))  # Heavy: 0 left
+        assert provider.budgets.get("heavy") is not None and provider.budgets.get("auth") is not None
+        assert provider.min_poll_interval() == 2.0
+
+    run_with("ringcentral", sandbox_url, body, settings=settings_of(creds))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -41,7 +42,7 @@ class _Req:
     def __init__(self, request: httpx.Request) -> None:
         url = urlparse(str(request.url))
         self.host_url = "https://platform.ringcentral.com"
-        self.path = url.path
+        self.path = re.sub(r"/ringout(/|$)", r"/ring-out\1", url.path)  # the spec names only the newer spelling
         self.method = request.method.lower()
         self.body = request.content or None
         self.content_type = request.headers.get("content-type", "").split(";")[0]

@@ -23,10 +23,13 @@ def ringout(client: httpx.Client, tokens: dict, to: str = "+12025550123", **body
                                                         "to": {"phoneNumber": to}, **body})
 
 
-def status(client: httpx.Client, tokens: dict, ringout_id: str) -> dict:
+def status(client: httpx.Client, tokens: dict, ringout_id: str, *, spec_enum: bool = True) -> dict:
+    """The RingOut's status; ``spec_enum=False`` for the RingOut document's prose words (CannotReach,
+    NoAnsweringMachine), which the OpenAPI enum lacks."""
     r = client.get(f"{RO}/{ringout_id}", headers=bearer(tokens))
     assert r.status_code == 200
-    validate(r)
+    if spec_enum:
+        validate(r)
     return r.json()["status"]
 
 
@@ -170,10 +173,23 @@ def test_authorize_by_form_post_and_denial(client: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("redirect", ["https://evil.example/cb", "http://192.168.1.5:8080/cb",
-                                      "http://example.com/cb", "ftp://127.0.0.1/cb"])
-def test_authorize_accepts_only_loopback_redirects(client: httpx.Client, redirect: str) -> None:
+                                      "http://example.com/cb", "ftp://127.0.0.1/cb",
+                                      # loopback, but not exactly the registered URI
+                                      "http://127.0.0.1:53683/callback", "http://localhost:53682/callback",
+                                      "http://127.0.0.1:53682/callback/", "http://127.0.0.1:53682/other", ""])
+def test_authorize_accepts_only_the_registered_redirect_uri(client: httpx.Client, redirect: str) -> None:
     r = authorize(client, "x", approve="1", redirect_uri=redirect)
     assert r.status_code == 400 and "location" not in r.headers
+    assert r.json()["errors"][0] == {"errorCode": "OAU-109", "message": r.json()["error_description"]}
+    assert r.json()["error_description"].startswith("Redirect URIs do not match")
+
+
+def test_registered_redirect_uris_are_published_and_configurable(client: httpx.Client) -> None:
+    assert client.get("/_sandbox/credentials").json()["ringcentral"]["redirect_uris"] == [REDIRECT]
+    other = "http://127.0.0.1:40001/cb"
+    client.post("/_sandbox/config", json={"rc_redirect_uris": [REDIRECT, other]}).raise_for_status()
+    assert client.get("/_sandbox/credentials").json()["ringcentral"]["redirect_uris"] == [REDIRECT, other]
+    assert authorize(client, "x", approve="1", redirect_uri=other).status_code == 302
 
 
 def test_code_errors(client: httpx.Client) -> None:
@@ -211,9 +227,9 @@ def test_ringout_connects_and_matches_the_spec(client: httpx.Client) -> None:
     sim = sandbox_call(client, f"rc-{body['id']}")
     assert sim["provider"] == "ringcentral" and sim["from"] == "+12025550188"
     assert [leg["role"] for leg in sim["legs"]] == ["self", "destination"]
-    # after it connects, DELETE can no longer cancel it
+    # after the first leg is set up, DELETE answers 204 as documented but does not end the call
     late = client.delete(f"{RO}/{body['id']}", headers=bearer(tokens))
-    assert late.status_code == 400 and error_code(late) == "CMN-101"
+    assert late.status_code == 204
     assert status(client, tokens, body["id"])["callStatus"] == "Success"
     advance(client, 3700)  # the call runs into the 60-minute cap: legs finish (and the token expires)
     tokens = login(client)
@@ -235,16 +251,36 @@ def test_cancel_before_connect(client: httpx.Client) -> None:
     assert again.status_code == 404 and error_code(again) == "CMN-102"
 
 
+def test_delete_once_the_first_leg_rings_answers_204_and_the_call_goes_on(client: httpx.Client) -> None:
+    """ringcentral-ringout.txt: "If the first leg of the call has been initiated, then the DELETE API will
+    not terminate the call." """
+    client.post("/_sandbox/config", json={"speed": 1}).raise_for_status()
+    tokens = login(client)
+    ringout_id = ringout(client, tokens, to="+12025550123").json()["id"]
+    wait_for(lambda: sandbox_call(client, f"rc-{ringout_id}")["legs"][0]["state"] == "ringing")
+    r = client.delete(f"{RO}/{ringout_id}", headers=bearer(tokens))
+    assert r.status_code == 204
+    assert status(client, tokens, ringout_id)["callStatus"] == "InProgress"
+    sim = sandbox_call(client, f"rc-{ringout_id}")
+    assert not sim["ended"] and sim["legs"][0]["state"] == "ringing"
+
+
 @pytest.mark.parametrize(("to", "expected"), [
     ("+12025550001", {"callStatus": "Busy", "callerStatus": "Finished", "calleeStatus": "Busy"}),
     ("+12025550002", {"callStatus": "NoAnswer", "callerStatus": "Finished", "calleeStatus": "NoAnswer"}),
     ("+12025550003", {"callStatus": "Rejected", "callerStatus": "Finished", "calleeStatus": "Rejected"}),
-    ("+12025550004", {"callStatus": "GenericError", "callerStatus": "Finished", "calleeStatus": "GenericError"}),
+    # the RingOut document's prose words (not in the OpenAPI enum)
+    ("+12025550004", {"callStatus": "CannotReach", "callerStatus": "Finished", "calleeStatus": "GenericError"}),
+    ("+12025550007", {"callStatus": "NoAnsweringMachine", "callerStatus": "Finished",
+                      "calleeStatus": "GenericError"}),
+    ("+12025550008", {"callStatus": "CannotReach", "callerStatus": "Success", "calleeStatus": "Success"}),
 ])
 def test_failed_ringouts(client: httpx.Client, to: str, expected: dict) -> None:
     tokens = login(client)
     ringout_id = ringout(client, tokens, to=to).json()["id"]
-    wait_for(lambda: status(client, tokens, ringout_id) == expected)
+    in_spec = expected["callStatus"] not in ("CannotReach", "NoAnsweringMachine")
+    wait_for(lambda: status(client, tokens, ringout_id, spec_enum=in_spec) == expected)
+    wait_for(lambda: sandbox_call(client, f"rc-{ringout_id}")["ended"])
 
 
 def test_own_phone_not_answering(client: httpx.Client) -> None:
@@ -321,3 +357,19 @@ def test_rate_limits_are_configurable(client: httpx.Client) -> None:
     tokens = login(client)
     codes = [client.get(f"{RO}/1", headers=bearer(tokens)).status_code for _ in range(3)]
     assert codes == [404, 404, 429]
+
+
+def test_each_group_has_its_own_counter(client: httpx.Client) -> None:
+    """Sign-ins (Auth) and RingOut creation (Heavy) never spend the Light budget of status reads."""
+    client.post("/_sandbox/config", json={"rate_limits": {"auth": 2, "heavy": 1, "light": 3}}).raise_for_status()
+    tokens = login(client)
+    login(client)
+    assert client.post(TOKEN, data=password_form(), headers=BASIC).status_code == 429  # Auth spent
+    created = ringout(client, tokens)
+    assert created.headers["X-Rate-Limit-Group"] == "heavy" and created.headers["X-Rate-Limit-Remaining"] == "0"
+    assert ringout(client, tokens).status_code == 429  # Heavy spent
+    reads = [client.get(f"{RO}/{created.json()['id']}", headers=bearer(tokens)) for _ in range(3)]
+    assert [(r.status_code, r.headers["X-Rate-Limit-Group"], r.headers["X-Rate-Limit-Remaining"]) for r in reads] == [
+        (200, "light", "2"), (200, "light", "1"), (200, "light", "0")]
+    cancel = client.delete(f"{RO}/{created.json()['id']}", headers=bearer(tokens))
+    assert cancel.status_code == 429 and cancel.headers["X-Rate-Limit-Group"] == "heavy"  # DELETE is Heavy too

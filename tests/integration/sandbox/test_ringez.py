@@ -28,7 +28,7 @@ def test_credentials_match_the_demo_user(client: httpx.Client) -> None:
     creds = client.get("/_sandbox/credentials").json()
     assert set(creds) == {"ringez", "ringcentral", "calledin", "ringostat"}
     assert creds["ringez"] == DEMO
-    assert set(creds["ringcentral"]) == {"client_id", "client_secret", "username", "password", "jwt"}
+    assert set(creds["ringcentral"]) == {"client_id", "client_secret", "username", "password", "jwt", "redirect_uris"}
     assert set(creds["calledin"]) == {"api_key"}
     assert set(creds["ringostat"]) == {"auth_key", "project_id", "extension"}
 

@@ -95,3 +95,55 @@ def test_timeout_when_the_user_never_finishes() -> None:
             await listener.wait_for_code(0.05)
 
     asyncio.run(go())
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_a_fixed_redirect_uri_is_listened_on_exactly() -> None:
+    """RingCentral matches the registered redirect URI exactly: same host, port and path."""
+    async def go() -> None:
+        uri = f"http://localhost:{_free_port()}/rc/back"
+        listener = LoopbackRedirect(redirect_uri=uri, provider="RingCentral")
+        assert await listener.start() == uri
+        other_path = await _browser_visit(uri.replace("/rc/back", "/callback") + f"?code=c&state={listener.state}")
+        assert other_path.status_code == 404
+        page = await _browser_visit(f"{uri}?code=c0de&state={listener.state}")
+        assert page.status_code == 200
+        assert await listener.wait_for_code(5) == "c0de"
+
+    asyncio.run(go())
+
+
+@pytest.mark.parametrize(("uri", "why"), [
+    ("https://127.0.0.1:53682/callback", "http://"),
+    ("http://example.com:53682/callback", "127.0.0.1, localhost or [::1]"),
+    ("http://127.0.0.1/callback", "port"),
+    ("http://127.0.0.1:53682", "path"),
+    ("http://127.0.0.1:53682/callback?x=1", "path"),
+])
+def test_unusable_redirect_uris_are_refused_with_the_reason(uri: str, why: str) -> None:
+    with pytest.raises(BrowserSignInFailed, match="cannot be used") as caught:
+        LoopbackRedirect(redirect_uri=uri)
+    assert why in str(caught.value) and "http://127.0.0.1:53682/callback" in str(caught.value)
+
+
+def test_a_busy_redirect_port_is_explained() -> None:
+    import socket
+
+    async def go() -> None:
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            listener = LoopbackRedirect(redirect_uri=f"http://127.0.0.1:{port}/callback")
+            with pytest.raises(BrowserSignInFailed, match=f"port {port} on this computer is in use"):
+                await listener.start()
+
+    asyncio.run(go())
