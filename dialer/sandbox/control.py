@@ -18,7 +18,7 @@ def credentials() -> dict[str, Any]:
     from . import calledin, ringcentral, ringez, ringostat
 
     return {
-        "ringez": {"email": ringez.DEMO_EMAIL, "password": ringez.DEMO_PASSWORD},
+        "ringez": {"email": ringez.DEMO_EMAIL, "password": ringez.DEMO_PASSWORD, "phone": ringez.DEMO_PHONE},
         "ringcentral": {"client_id": ringcentral.CLIENT_ID, "client_secret": ringcentral.CLIENT_SECRET,
                         "username": ringcentral.USERNAME, "password": ringcentral.PASSWORD,
                         "jwt": ringcentral.JWT},
