@@ -58,6 +58,8 @@ class Capabilities:
     needs_own_number: bool  # bridge calls need the user's own phone number
     wallet_url: str | None = None  # where the user tops up (opened in the browser)
     hangup_note: str = ""  # shown as a tooltip when hang-up is limited, e.g. "end it from your phone"
+    # Bridge calls ring the phone registered with the provider account (the app sends no number of yours).
+    rings_registered_phone: bool = False
 
 
 # ----------------------------------------------------------------------------------------------- data
@@ -167,6 +169,10 @@ class OutcomeUnknown(ProviderError):
 
     Never retried automatically (unless the provider honours an idempotency key): the user decides.
     """
+
+
+class PlacedNotFollowed(ProviderError):
+    """The provider says the call was placed but not which call it is, so its progress cannot be followed."""
 
 
 class NotSupported(ProviderError):
