@@ -218,6 +218,10 @@ class Provider(abc.ABC):
     async def start_call(self, request: StartCall) -> CallStatus:
         """Place a call. May raise OutcomeUnknown: then the call may exist and must not be re-sent."""
 
+    def note_call(self, call_id: str, mode: CallMode) -> None:
+        """Be told the mode of a call this client did not place itself (followed again after a restart)."""
+        return None
+
     async def call_status(self, call_id: str) -> CallStatus:
         raise NotSupported("This provider does not report call progress.")
 

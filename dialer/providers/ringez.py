@@ -364,6 +364,10 @@ class RingezProvider(HttpProvider):
             "(the same request within 5 minutes) without saying which of its calls it is. Check your phone "
             "and the Ringez call history.", provider=self.name)
 
+    def note_call(self, call_id: str, mode: CallMode) -> None:
+        """The status answer carries no mode, and reading it depends on the mode: remember it."""
+        self._modes[call_id] = mode
+
     async def call_status(self, call_id: str) -> CallStatus:
         response = await self._send("GET", f"{API}/calls/{call_id}", RequestKind.SAFE, headers=self._headers())
         if response.status_code == 404:

@@ -11,7 +11,13 @@ import httpx
 import pytest
 
 from dialer.core.calls import CallMode, LegRole, LegState
-from dialer.providers.base import NotSupported, OutcomeUnknown, PlacedNotFollowed, ProviderUnavailable, StartCall
+from dialer.providers.base import (
+    NotSupported,
+    OutcomeUnknown,
+    PlacedNotFollowed,
+    ProviderUnavailable,
+    StartCall,
+)
 from dialer.providers.http import make_client
 from dialer.providers.ringez import RingezProvider, legs_for
 from dialer.providers.secretstore import MemorySecretStore
