@@ -258,8 +258,10 @@ class CallPanel(QtWidgets.QWidget):
             row = self.leg_rows.get(leg.role)
             if row is not None:
                 two_legs = caps.leg_status is LegReporting.TWO_LEGS or leg.role is LegRole.DESTINATION
+                own_leg = active.call.leg(LegRole.SELF)
                 unreported_dest = (leg.role is LegRole.DESTINATION and leg.state is LegState.UNKNOWN
-                                   and not active.finished)  # e.g. a Ringez bridge call: only your leg
+                                   and own_leg is not None  # e.g. a Ringez bridge call: only your leg
+                                   and own_leg.state in (LegState.ANSWERED, LegState.COMPLETED))
                 row.update_state(leg.state, reported=reported and not unreported_dest
                                  and (two_legs or leg.state.is_terminal or leg.state is not LegState.QUEUED))
         self._tick()
