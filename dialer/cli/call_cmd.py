@@ -25,7 +25,8 @@ def register(sub: Any) -> None:
     p.add_argument("number", help="the number to call (any format, or a tel:/callto: link)")
     p.add_argument("--provider", help="which provider to use (default: your default account)")
     p.add_argument("--mode", choices=("bridge", "direct"), help="ring your phone first (bridge) or not")
-    p.add_argument("--from", dest="own_number", metavar="MYNUMBER", help="your own phone, rung first")
+    p.add_argument("--from", dest="own_number", metavar="MYNUMBER", help="your own phone, rung first in bridge mode (not sent to Ringez, which rings "
+                        "the phone registered with your Ringez account)")
     p.add_argument("--dtmf", metavar="DIGITS", help="keys to send once answered (p or , = 2 s pause)")
     p.add_argument("--dtmf-delay", type=float, default=None, metavar="SECONDS",
                    help="when the provider does not report the destination answering (Ringez bridge calls: "
