@@ -1,6 +1,7 @@
 """`dialer call NUMBER`: confirm, place, follow the call to its end, exit with its outcome.
 
 Exit codes: 0 the call completed (or, for a provider that reports no progress, the request was accepted;
+or, where the provider reports only your own phone's leg (a Ringez bridge call), that leg ended normally;
 or the call was passed to the running window, which asks to confirm it);
 1 the call did not complete (busy, no answer, failed, refused by the provider); 2 the call was not placed
 (bad number, no account, not confirmed); 3 the outcome is unknown (the request may have been placed);
@@ -15,6 +16,7 @@ import sys
 from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_NOT_PLACED, EXIT_UNKNOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+DEFAULT_DTMF_DELAY_S = 15.0
 
 
 def register(sub: Any) -> None:
@@ -23,8 +25,13 @@ def register(sub: Any) -> None:
     p.add_argument("number", help="the number to call (any format, or a tel:/callto: link)")
     p.add_argument("--provider", help="which provider to use (default: your default account)")
     p.add_argument("--mode", choices=("bridge", "direct"), help="ring your phone first (bridge) or not")
-    p.add_argument("--from", dest="own_number", metavar="MYNUMBER", help="your own phone, rung first")
+    p.add_argument("--from", dest="own_number", metavar="MYNUMBER", help="your own phone, rung first in bridge mode (not sent to Ringez, which rings "
+                        "the phone registered with your Ringez account)")
     p.add_argument("--dtmf", metavar="DIGITS", help="keys to send once answered (p or , = 2 s pause)")
+    p.add_argument("--dtmf-delay", type=float, default=None, metavar="SECONDS",
+                   help="when the provider does not report the destination answering (Ringez bridge calls: "
+                        "only your phone's leg is reported), send the --dtmf keys this many seconds after "
+                        f"your phone answers (default {DEFAULT_DTMF_DELAY_S:g})")
     p.add_argument("--max-minutes", type=int, metavar="N", help="end the call after N minutes if supported")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     p.add_argument("--allow-premium", action="store_true",
@@ -53,7 +60,8 @@ def _hand_off(args: argparse.Namespace) -> int | None:
     scripts keep their behaviour whether or not the window is open.
     """
     if args.yes or args.json or args.allow_premium or any(
-            value is not None for value in (args.provider, args.mode, args.own_number, args.dtmf, args.max_minutes)):
+            value is not None for value in (args.provider, args.mode, args.own_number, args.dtmf, args.max_minutes,
+                                            args.dtmf_delay)):
         return None
     from dialer.desktop import handoff, protocol
 
@@ -144,8 +152,9 @@ def _pick_account(service: Any, provider: str | None) -> int | None:
 
 def _exit_code(active: Any) -> int:
     from dialer.core.calls import LegState
+    from dialer.service.calls import OWN_LEG_ENDED
 
-    if active.outcome == "request accepted":
+    if active.outcome in ("request accepted", OWN_LEG_ENDED):
         return EXIT_OK
     state = active.call.outcome
     if state is LegState.COMPLETED:
@@ -191,11 +200,21 @@ async def _call_async(args: argparse.Namespace) -> int:
                 _err("call canceled.")
                 return EXIT_NOT_PLACED
 
+        if args.dtmf_delay is not None and args.dtmf_delay < 0:
+            _err("--dtmf-delay must be 0 or more seconds.")
+            return EXIT_NOT_PLACED
+        delay = DEFAULT_DTMF_DELAY_S if args.dtmf_delay is None else args.dtmf_delay
+
         def on_event(event: Any) -> None:
             if args.json:
                 _emit_json(_active_json(event.kind, event.call, event.message))
             elif event.kind != "started" or event.message:
                 print(event.message, flush=True)
+            if event.kind == "dtmf" and event.call.offered_dtmf and not event.call.finished:
+                try:  # the destination's answer is not reported: send the keys after --dtmf-delay
+                    service.calls.send_postdial(event.call_id, delay_s=delay)
+                except DialError as exc:
+                    _err(str(exc))
 
         service.calls.subscribe(on_event)
         try:

@@ -58,6 +58,8 @@ class Capabilities:
     needs_own_number: bool  # bridge calls need the user's own phone number
     wallet_url: str | None = None  # where the user tops up (opened in the browser)
     hangup_note: str = ""  # shown as a tooltip when hang-up is limited, e.g. "end it from your phone"
+    # Bridge calls ring the phone registered with the provider account (the app sends no number of yours).
+    rings_registered_phone: bool = False
 
 
 # ----------------------------------------------------------------------------------------------- data
@@ -172,6 +174,10 @@ class OutcomeUnknown(ProviderError):
     """
 
 
+class PlacedNotFollowed(ProviderError):
+    """The provider says the call was placed but not which call it is, so its progress cannot be followed."""
+
+
 class NotSupported(ProviderError):
     """This provider cannot do that (e.g. DTMF on Called.in)."""
 
@@ -214,6 +220,10 @@ class Provider(abc.ABC):
     @abc.abstractmethod
     async def start_call(self, request: StartCall) -> CallStatus:
         """Place a call. May raise OutcomeUnknown: then the call may exist and must not be re-sent."""
+
+    def note_call(self, call_id: str, mode: CallMode) -> None:
+        """Be told the mode of a call this client did not place itself (followed again after a restart)."""
+        return None
 
     async def call_status(self, call_id: str) -> CallStatus:
         raise NotSupported("This provider does not report call progress.")

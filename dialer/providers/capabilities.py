@@ -27,8 +27,9 @@ RINGEZ = Capabilities(
     rates=True,
     max_duration=False,
     caller_id=False,
-    needs_own_number=True,  # bridge calls send it as from_number (see ringez.py)
+    needs_own_number=False,  # bridge calls ring the phone registered with the Ringez account
     wallet_url=RINGEZ_WALLET_URL,
+    rings_registered_phone=True,
 )
 
 RINGCENTRAL = Capabilities(

@@ -6,13 +6,19 @@ Written from the provider document. Points the document leaves open and how this
   ``new_user``/``existing_user`` under ``status``/``result``/``user_status``/``type``, or ``exists: bool``.
 * Error bodies are not documented: the message is taken from ``error``/``message``/``detail``.
   Insufficient balance is HTTP 402, or any 4xx whose text mentions balance/credit/minutes.
-* The document shows no "from" field in the initiate request, only ``from_number`` in its answer. In
-  bridge mode the user's own number is sent as ``from_number`` (the sandbox requires it; a server that
-  rings the account's registered phone can ignore it), so bridge calls need the own number.
-* An ``{"alreadyInitiated": true, "callSid": ...}`` answer lacks ``call_id``. The client then reads
-  ``GET /calls`` (first 20 rows) and takes the row whose ``twilio_call_sid``/``call_sid``/``callSid``
-  equals the callSid; failing that, the newest row to the same destination; failing that, the callSid
-  itself is used as the id (status polling may then fail and the service shows "unknown").
+* Bridge mode: the document's request is only ``to_number`` (+ ``idempotency_key``) and its answer's
+  ``from_number`` is Ringez's own number, so the phone rung first is the one registered with the Ringez
+  account. The client sends no number of the user's (it has nowhere to go).
+* ``status`` is one word for the call. In direct mode it is the destination's. In bridge mode it is read as
+  the FIRST leg's, the user's phone (Twilio's parent call): "in-progress" means your phone answered and
+  says nothing about the destination, whose leg stays "unknown"; a bridge call is never shown answered or
+  completed at the destination from this status alone.
+* An ``{"alreadyInitiated": true, "callSid": ...}`` answer lacks ``call_id``. The client reads ``GET /calls``
+  (first 20 rows) and takes the row whose ``twilio_call_sid``/``call_sid``/``callSid`` equals the callSid,
+  or else the only row to the same destination. The Twilio callSid is never used as a Ringez call id: when
+  no row matches, :class:`PlacedNotFollowed` says the call was placed but cannot be followed.
+* Error bodies: a machine ``code`` (``error_code``/``type``) is read when present; only a code about the
+  number (``invalid_number``...) is "cannot call this number". A 404 on hang-up is reported, not swallowed.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from dialer.providers.base import (
     InvalidNumberError,
     NotSupported,
     OutcomeUnknown,
+    PlacedNotFollowed,
     ProviderError,
     ProviderUnavailable,
     RateLimited,
@@ -71,6 +78,11 @@ STATUS_TO_STATE: Mapping[str, LegState] = {
 
 _DTMF_RE = re.compile(r"^[0-9*#wW]+$")
 _FUNDS_WORDS = ("balance", "credit", "insufficient", "minutes left", "top up", "top-up")
+# Error codes about the number itself (the only 400s that mean "cannot call this number").
+_NUMBER_CODES = frozenset({"invalid_number", "invalid_phone", "invalid_phone_number", "invalid_to_number",
+                           "unsupported_country", "unsupported_destination"})
+NO_REGISTERED_PHONE = ("Ringez has no phone registered with your account, so a bridge call has no phone to "
+                       "ring first. Add your phone in your Ringez account (ringez.com), or call in direct mode.")
 
 
 def _state_of(status: str) -> LegState:
@@ -80,16 +92,17 @@ def _state_of(status: str) -> LegState:
 def legs_for(status: str, mode: CallMode) -> dict[LegRole, LegState]:
     """Spread Ringez's single status over the legs of the call.
 
-    Direct calls have only the destination leg. In bridge mode Ringez rings the user's phone first, so
-    "ringing" is read as the user's phone ringing (destination still waiting), "in-progress" as both
-    answered, and a final status applies to both legs (which leg ended it is not reported).
+    Direct calls have only the destination leg, and the status is its own. In bridge mode the status is the
+    first leg's, the user's phone (like Twilio's parent call): before it answers the destination is still
+    waiting; once it answers ("in-progress") and after it ends, the destination's state is not reported
+    ("unknown"), never inferred.
     """
     state = _state_of(status)
     if mode is CallMode.DIRECT:
         return {LegRole.DESTINATION: state}
-    if state is LegState.RINGING:
-        return {LegRole.SELF: LegState.RINGING, LegRole.DESTINATION: LegState.QUEUED}
-    return {LegRole.SELF: state, LegRole.DESTINATION: state}
+    if state in (LegState.QUEUED, LegState.RINGING):
+        return {LegRole.SELF: state, LegRole.DESTINATION: LegState.QUEUED}
+    return {LegRole.SELF: state, LegRole.DESTINATION: LegState.UNKNOWN}
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -120,6 +133,23 @@ def _datetime(value: Any) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def _error_code(response: httpx.Response) -> str:
+    """The machine-readable error code of an error body (``code``/``error_code``/``type``), lower case."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    if isinstance(body, dict):
+        for key in ("code", "error_code", "type"):
+            value = body.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip().lower()
+        error = body.get("error")
+        if isinstance(error, dict) and isinstance(error.get("code"), str):
+            return str(error["code"]).strip().lower()
+    return ""
 
 
 def _error_text(response: httpx.Response) -> str:
@@ -235,14 +265,20 @@ class RingezProvider(HttpProvider):
         if status == 429:
             raise RateLimited("Ringez is limiting requests. Wait a minute and try again." + suffix,
                               retry_after=retry_after_seconds(response), provider=self.name)
-        if creating and status in (400, 422) and any(w in detail.lower() for w in ("number", "phone", "to_number")):
-            raise InvalidNumberError("Ringez cannot call this number. Check it and try again." + suffix,
-                                     provider=self.name)
+        code = _error_code(response)
+        if creating and status in (400, 422):
+            if code == "phone_not_registered":
+                raise RejectedByProvider(NO_REGISTERED_PHONE + suffix, code=code, text=detail or None,
+                                         provider=self.name)
+            about_number = code in _NUMBER_CODES if code else "to_number" in detail.lower()
+            if about_number:
+                raise InvalidNumberError("Ringez cannot call this number. Check it and try again." + suffix,
+                                         provider=self.name)
         if status >= 500:
             raise ProviderUnavailable(f"Ringez is having trouble (HTTP {status}). Try again later." + suffix,
                                       provider=self.name)
         raise RejectedByProvider(f"Ringez refused the request (HTTP {status})." + suffix,
-                                 code=str(status), text=detail or None, provider=self.name)
+                                 code=code or str(status), text=detail or None, provider=self.name)
 
     # --------------------------------------------------------------------------------------- account
 
@@ -272,8 +308,6 @@ class RingezProvider(HttpProvider):
         body: dict[str, Any] = {"to_number": request.destination, "idempotency_key": key}
         if request.mode is CallMode.DIRECT:
             body["mode"] = "direct"
-        elif request.own_number:
-            body["from_number"] = request.own_number
         response = await self._send("POST", f"{API}/calls/initiate", RequestKind.IDEMPOTENT_CREATE,
                                     headers=headers, json=body)
         self._raise_for_error(response, creating=True)
@@ -288,6 +322,7 @@ class RingezProvider(HttpProvider):
             call_sid = data.get("callSid")
             found_id = await self._find_call_id(call_sid if isinstance(call_sid, str) else None,
                                                 request.destination)
+            log.info("Ringez returned the original call %s for a repeated request", found_id)
             self._modes[found_id] = request.mode
             return CallStatus(call_id=found_id, legs=legs_for("initiated", request.mode),
                               raw_status="alreadyInitiated", already_initiated=True)
@@ -302,6 +337,11 @@ class RingezProvider(HttpProvider):
         return CallStatus(call_id=call_id, legs=legs_for(str(status), mode), raw_status=str(status))
 
     async def _find_call_id(self, call_sid: str | None, destination: str) -> str:
+        """The Ringez call id of the original call behind an ``alreadyInitiated`` answer.
+
+        Matched by the callSid when the history rows carry one, else the only row to the same destination.
+        Never the callSid itself (a Twilio id, not a Ringez call id): with no match, PlacedNotFollowed.
+        """
         try:
             response = await self._send("GET", f"{API}/calls", RequestKind.SAFE, headers=self._headers(),
                                         params={"limit": 20, "offset": 0})
@@ -317,14 +357,16 @@ class RingezProvider(HttpProvider):
                     if call_sid in (row.get("twilio_call_sid"), row.get("call_sid"), row.get("callSid")):
                         return str(row["call_id"])
             same_number = [r for r in dicts if r.get("to_number") == destination]
-            if same_number:
-                same_number.sort(key=lambda r: str(r.get("started_at") or ""), reverse=True)
+            if len(same_number) == 1:
                 return str(same_number[0]["call_id"])
-        if call_sid:
-            return call_sid
-        raise OutcomeUnknown(
-            "Ringez says this call was already placed but not which one. Check your phone and the Ringez "
-            "call history.", provider=self.name)
+        raise PlacedNotFollowed(
+            "The call was placed, but cannot be followed: Ringez says this request was already placed "
+            "(the same request within 5 minutes) without saying which of its calls it is. Check your phone "
+            "and the Ringez call history.", provider=self.name)
+
+    def note_call(self, call_id: str, mode: CallMode) -> None:
+        """The status answer carries no mode, and reading it depends on the mode: remember it."""
+        self._modes[call_id] = mode
 
     async def call_status(self, call_id: str) -> CallStatus:
         response = await self._send("GET", f"{API}/calls/{call_id}", RequestKind.SAFE, headers=self._headers())
@@ -350,8 +392,13 @@ class RingezProvider(HttpProvider):
     async def hang_up(self, call_id: str) -> None:
         response = await self._send("DELETE", f"{API}/calls/{call_id}", RequestKind.SAFE,
                                     headers=self._headers())
-        if response.status_code == 404:  # already over: nothing to end
-            return
+        if response.status_code == 404:
+            detail = _error_text(response)
+            raise RejectedByProvider(
+                "Ringez does not know this call (HTTP 404), so it could not be ended from the app. If your "
+                "phone is still ringing or connected, hang up on the phone."
+                + (f" (Ringez: {detail})" if detail else ""), code="404", text=detail or None,
+                provider=self.name)
         self._raise_for_error(response)
 
     async def send_dtmf(self, call_id: str, digits: str) -> None:

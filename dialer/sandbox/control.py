@@ -19,7 +19,7 @@ def credentials(state: SandboxState | None = None) -> dict[str, Any]:
 
     redirect_uris = list(state.settings.rc_redirect_uris) if state is not None else list(RC_REDIRECT_URIS)
     return {
-        "ringez": {"email": ringez.DEMO_EMAIL, "password": ringez.DEMO_PASSWORD},
+        "ringez": {"email": ringez.DEMO_EMAIL, "password": ringez.DEMO_PASSWORD, "phone": ringez.DEMO_PHONE},
         "ringcentral": {"client_id": ringcentral.CLIENT_ID, "client_secret": ringcentral.CLIENT_SECRET,
                         "username": ringcentral.USERNAME, "password": ringcentral.PASSWORD,
                         "jwt": ringcentral.JWT, "redirect_uris": redirect_uris},

@@ -24,16 +24,18 @@ from .telephony import SimCall
 DEMO_EMAIL = "demo@ringez.test"
 DEMO_PASSWORD = "ringez-demo-password"
 DEMO_BALANCE_MINUTES = 60
+DEMO_PHONE = "+12025550123"  # the phone registered with the demo account: bridge calls ring it first
 FREE_MINUTES = 5
 IDEMPOTENCY_WINDOW_S = 5 * 60
 OTP_TTL_S = 10 * 60
-RINGEZ_CALLER_ID = "+17623713590"  # the number Ringez dials out from in direct mode (from ringez.md)
+RINGEZ_CALLER_ID = "+17623713590"  # Ringez's own number, answered as from_number (ringez.md)
 RATES_BY_COUNTRY_CODE = {"1": 0.05, "91": 0.08, "44": 0.06}
 DEFAULT_RATE = 0.10
 DTMF_DIGITS = re.compile(r"^[0-9*#w]+$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-# Twilio-like status words for the Ringez `status` field.
+# Twilio-like status words for the Ringez `status` field, read from the call's FIRST leg (in bridge mode
+# the user's phone, like Twilio's parent call; in direct mode the destination).
 _STATUS = {
     LegState.QUEUED: "queued",
     LegState.RINGING: "ringing",
@@ -62,6 +64,7 @@ class RingezUser:
     password: str | None
     balance_minutes: int
     balance_usd: float = 0.0
+    phone: str | None = None  # the phone registered with the account (rung first in bridge mode)
     call_ids: list[str] = field(default_factory=list)
     idempotency: dict[str, tuple[str, str, float]] = field(default_factory=dict)  # key -> (call, sid, at)
 
@@ -73,7 +76,7 @@ class RingezState:
 
     def reset(self) -> None:
         self.users: dict[str, RingezUser] = {
-            DEMO_EMAIL: RingezUser(DEMO_EMAIL, DEMO_PASSWORD, DEMO_BALANCE_MINUTES, 3.0)}
+            DEMO_EMAIL: RingezUser(DEMO_EMAIL, DEMO_PASSWORD, DEMO_BALANCE_MINUTES, 3.0, DEMO_PHONE)}
         self.sessions: dict[str, str] = {}
         self.otps: dict[str, tuple[str, float]] = {}
 
@@ -198,14 +201,10 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingezState]:
         mode = data.get("mode", "bridge")
         if mode not in ("bridge", "direct"):
             return _error(400, "invalid_mode", "mode must be 'bridge' (default) or 'direct'.")
-        from_number = data.get("from_number")
-        if mode == "bridge":
-            if from_number is None:
-                return _error(400, "from_number_required", "Bridge mode rings your phone first: send your "
-                              "own number as from_number (international format), or use mode 'direct'.")
-            if not is_e164(from_number):
-                return _error(400, "invalid_number", "Your own number (from_number) must be in "
-                              "international format, e.g. +15551234567.")
+        if mode == "bridge" and user.phone is None:
+            return _error(400, "phone_not_registered", "Bridge mode rings the phone registered with your "
+                          "account first, and this account has none. Add your phone at ringez.com, or use "
+                          "mode 'direct'.")
         key = data.get("idempotency_key")
         if key is not None and not isinstance(key, str):
             return _error(400, "invalid_request", "idempotency_key must be a string.")
@@ -220,9 +219,9 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingezState]:
         assert isinstance(to_number, str)
         call_id = "call_" + secrets.token_hex(8)
         sid = "CA" + secrets.token_hex(16)
-        own = str(from_number) if mode == "bridge" else RINGEZ_CALLER_ID
+        first = user.phone if mode == "bridge" and user.phone is not None else RINGEZ_CALLER_ID
         sandbox.telephony.place(
-            call_id=call_id, provider="ringez", mode=mode, from_number=own, to_number=to_number,
+            call_id=call_id, provider="ringez", mode=mode, from_number=first, to_number=to_number,
             max_duration_s=user.balance_minutes * 60.0,
             data={"sid": sid, "rate": rate_for(to_number), "user": user.email},
             end_listeners=[bill(user)],
@@ -231,7 +230,7 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingezState]:
         if key:
             user.idempotency[key] = (call_id, sid, now)
         return JSONResponse({"call_id": call_id, "status": "initiated", "mode": mode, "to_number": to_number,
-                             "from_number": own, "twilio_call_sid": sid})
+                             "from_number": RINGEZ_CALLER_ID, "twilio_call_sid": sid})
 
     def own_call(request: Request) -> SimCall | Response:
         """The call named in the path if it is the signed-in user's, else the 401 or 404 answer."""
@@ -243,6 +242,10 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingezState]:
             return _error(404, "call_not_found", "No such call on this account. Check the call id.")
         return call
 
+    def status_word(call: SimCall) -> str:
+        """The call's status: its first leg's (bridge: the user's phone; direct: the destination)."""
+        return _STATUS[call.legs[0].state]
+
     def cost(call: SimCall) -> tuple[int, int, float]:
         seconds = call.talk_seconds(clock.sim_now())
         minutes = math.ceil(seconds / 60)
@@ -253,7 +256,7 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingezState]:
         if isinstance(call, Response):
             return call
         seconds, minutes, amount = cost(call)
-        return JSONResponse({"call_id": call.id, "status": _STATUS[call.state], "duration": seconds,
+        return JSONResponse({"call_id": call.id, "status": status_word(call), "duration": seconds,
                              "estimated_cost": {"minutes": minutes, "amount": amount, "currency": "USD"}})
 
     async def end_call(request: Request) -> Response:
@@ -261,7 +264,7 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingezState]:
         if isinstance(call, Response):
             return call
         sandbox.telephony.hang_up(call)
-        return JSONResponse({"call_id": call.id, "status": _STATUS[call.state]})
+        return JSONResponse({"call_id": call.id, "status": status_word(call)})
 
     async def actions(request: Request) -> Response:
         call = own_call(request)
@@ -297,12 +300,42 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingezState]:
         items = []
         for call in page:
             seconds, _minutes, amount = cost(call)
-            items.append({"call_id": call.id, "to_number": call.to_number, "status": _STATUS[call.state],
+            items.append({"call_id": call.id, "to_number": call.to_number, "status": status_word(call),
                           "duration": seconds, "cost": amount,
                           "started_at": iso(call.created_wall)})
         return JSONResponse({"calls": items,
                              "pagination": {"total": len(calls), "limit": limit, "offset": offset,
                                             "has_more": offset + len(page) < len(calls)}})
+
+    async def control_user(request: Request) -> Response:
+        """``POST /_sandbox/ringez/user``: create or change a Ringez user (e-mail, password, phone, minutes)."""
+        try:
+            data = await json_object(request)
+        except BadBody as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        email = email_of(data)
+        if email is None:
+            return JSONResponse({"error": "email must be an e-mail address"}, status_code=400)
+        phone = data.get("phone")
+        if phone is not None and not is_e164(phone):
+            return JSONResponse({"error": "phone must be E.164 (e.g. +12025550005) or null"}, status_code=400)
+        password = data.get("password")
+        minutes = data.get("balance_minutes")
+        if (password is not None and not isinstance(password, str)) or (
+                minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int))):
+            return JSONResponse({"error": "password must be a string, balance_minutes a whole number"},
+                                status_code=400)
+        user = st.users.get(email)
+        if user is None:
+            user = st.users[email] = RingezUser(email, None, FREE_MINUTES)
+        if "phone" in data:
+            user.phone = phone
+        if password is not None:
+            user.password = password
+        if minutes is not None:
+            user.balance_minutes = minutes
+        return JSONResponse({"email": user.email, "phone": user.phone, "balance_minutes": user.balance_minutes,
+                             "has_password": user.password is not None})
 
     base = "/api/v1"
     return [
@@ -316,4 +349,5 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingezState]:
         Route(f"{base}/calls/{{call_id}}", call_status, methods=["GET"]),
         Route(f"{base}/calls/{{call_id}}", end_call, methods=["DELETE"]),
         Route(f"{base}/calls/{{call_id}}/actions", actions, methods=["POST"]),
+        Route("/_sandbox/ringez/user", control_user, methods=["POST"]),
     ], st

@@ -46,7 +46,8 @@ SCENARIOS: list[dict[str, str]] = [
     {"match": "destination ends 0002", "outcome": "no answer (destination rings 30 s, then no-answer)"},
     {"match": "destination ends 0003", "outcome": "rejected (destination declines after 3 s)"},
     {"match": "destination ends 0004", "outcome": "network failure / congestion (failed after 0.5 s)"},
-    {"match": "from / own / caller number ends 0005", "outcome": "your own phone never answers "
+    {"match": "from / own / caller number (Ringez: the phone registered with the account) ends 0005",
+     "outcome": "your own phone never answers "
      "(self leg no-answer after 30 s; the destination is never dialed)"},
     {"match": "destination ends 0006", "outcome": "answers, then the far end hangs up after 30 s"},
     {"match": "destination ends 0007", "outcome": "generic failure (failed after 1 s, not busy/congested)"},

@@ -17,7 +17,7 @@ from dialer.core import billing
 from dialer.core.billing import Rate
 from dialer.core.calls import Call, CallMode, LegRole, LegState, Origin
 from dialer.core.safety import DialVerdict
-from dialer.providers.base import Balance, Capabilities
+from dialer.providers.base import Balance, Capabilities, LegReporting
 
 if TYPE_CHECKING:
     from dialer.core.numbers import NumberInfo
@@ -71,6 +71,12 @@ class CallPlan:
         return self.verdict.warnings
 
     @property
+    def postdial_is_manual(self) -> bool:
+        """Post-dial keys wait for the user: the provider reports only the user's own leg of this call (a
+        Ringez bridge call), so when the destination answers is never known and keys are not sent blindly."""
+        return self.mode is CallMode.BRIDGE and self.account.capabilities.leg_status is LegReporting.ONE_STATUS
+
+    @property
     def estimate_per_minute(self) -> Decimal | None:
         return None if self.rate is None else self.rate.per_minute
 
@@ -98,11 +104,13 @@ class ActiveCall:
     cost: Decimal | None = None
     currency: str | None = None
     pending_dtmf: str = ""
+    offered_dtmf: str = ""  # post-dial keys waiting for the user's "Send" (destination answer not reported)
     outcome: str | None = None  # plain words once finished
     error: str | None = None
     finished: bool = False
     _answered_mono: float | None = field(default=None, repr=False)
     _ended_mono: float | None = field(default=None, repr=False)
+    _postdial_offered: bool = field(default=False, repr=False)  # offered_dtmf was set once (never twice)
 
     @property
     def provider_id(self) -> str:

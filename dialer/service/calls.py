@@ -32,6 +32,7 @@ from dialer.providers.base import (
     LegReporting,
     NotSupported,
     OutcomeUnknown,
+    PlacedNotFollowed,
     Provider,
     ProviderError,
     SignInRequired,
@@ -53,6 +54,8 @@ OUTCOME_UNKNOWN_MESSAGE = (
     "Check your phone and the provider's call log before calling again."
 )
 IDEMPOTENT_PROVIDERS = frozenset({"ringez"})  # documented: the same key within 5 minutes returns the call
+# The outcome of a call whose provider reports only the user's own leg (Ringez bridge) once that leg ended.
+OWN_LEG_ENDED = "ended; destination not reported"
 
 
 class ProviderSource(Protocol):
@@ -221,6 +224,10 @@ class CallService:
                             caller_id=plan.caller_id, max_minutes=plan.max_minutes, idempotency_key=key)
         try:
             status = await self._start(provider, request)
+        except PlacedNotFollowed as exc:
+            log.warning("call placed but not identifiable (row %s): %s", row_id, exc)
+            self._end_without_status(active, LegState.UNKNOWN, exc.user_message)
+            return active
         except OutcomeUnknown as exc:
             log.warning("call request answer lost (row %s): %s", row_id, exc)
             self._end_without_status(active, LegState.UNKNOWN, OUTCOME_UNKNOWN_MESSAGE)
@@ -328,6 +335,10 @@ class CallService:
                 self._emit("error", active, active.error)
             self._finish(active)
             return
+        own = active.call.leg(LegRole.SELF)
+        if (active.plan.postdial_is_manual and active.plan.postdial and not active._postdial_offered
+                and own is not None and own.state is LegState.ANSWERED):
+            self._offer_postdial(active)
         if _is_over(active.call):
             self._finish(active)
             return
@@ -352,6 +363,15 @@ class CallService:
         self._poller.untrack(active.id)
         self.cancel_postdial(active.id, quiet=True)
         outcome = state if state is not None else active.call.outcome
+        own = active.call.leg(LegRole.SELF)
+        dest = active.call.leg(LegRole.DESTINATION)
+        own_leg_only = (state is None and not accepted_only and outcome is LegState.UNKNOWN and own is not None
+                        and own.state is LegState.COMPLETED and dest is not None
+                        and dest.state is LegState.UNKNOWN)
+        if own_leg_only and not message:
+            message = (f"Call ended. Your phone answered; {active.capabilities.display_name} does not report "
+                       f"whether {active.plan.info.international} answered.")
+        active.offered_dtmf = ""
         active.ended_at = _now()
         active._ended_mono = time.monotonic()
         if active.duration_s is None and active._answered_mono is not None:
@@ -360,7 +380,9 @@ class CallService:
             active.cost = _estimate(active)
             active.currency = active.plan.currency if active.cost is not None else None
         active.finished = True
-        if not accepted_only:
+        if own_leg_only:
+            active.outcome = OWN_LEG_ENDED
+        elif not accepted_only:
             active.outcome = outcome.label
         self._history.update(
             active.id, state=outcome.value, legs=_legs(active.call), ended_at=active.ended_at,
@@ -440,7 +462,7 @@ class CallService:
 
     def _start_postdial(self, active: ActiveCall) -> None:
         digits = active.plan.postdial
-        if not digits or active.id in self._postdial:
+        if not digits or active.id in self._postdial or active.plan.postdial_is_manual:
             return
         if not active.capabilities.dtmf:
             self._emit("error", active, f"{active.capabilities.display_name} cannot send the extension "
@@ -451,10 +473,43 @@ class CallService:
         self._postdial[active.id] = task
         task.add_done_callback(lambda _t: self._postdial.pop(active.id, None))
 
-    async def _run_postdial(self, active: ActiveCall) -> None:
+    def _offer_postdial(self, active: ActiveCall) -> None:
+        """Your phone answered, but when the destination answers is not reported: keys wait for the user."""
+        active._postdial_offered = True
+        if not active.capabilities.dtmf:
+            return
+        active.offered_dtmf = active.plan.postdial
+        self._emit("dtmf", active, f"Your phone answered. {active.capabilities.display_name} does not report "
+                                   f"when {active.plan.info.international} answers: send {active.offered_dtmf} "
+                                   "once you hear it.")
+
+    def send_postdial(self, call_id: int, *, delay_s: float = 0.0) -> None:
+        """Send the post-dial keys the user was offered (the "Send 22" button; the CLI's --dtmf-delay).
+
+        Starts sending after ``delay_s`` seconds and returns at once; progress and failures arrive as
+        events. Raises DialError when there is nothing to send.
+        """
+        active = self._require(call_id)
+        if active.finished:
+            raise DialError("The call has ended; key presses can only go into a connected call.")
+        if not active.offered_dtmf or active.id in self._postdial:
+            raise DialError("There are no keys waiting to be sent for this call.")
+        active.offered_dtmf = ""
+        active.pending_dtmf = active.plan.postdial
+        task = asyncio.get_running_loop().create_task(self._run_postdial(active, delay_s=delay_s, manual=True),
+                                                      name="dialer-postdial")
+        self._postdial[active.id] = task
+        task.add_done_callback(lambda _t: self._postdial.pop(active.id, None))
+        self._emit("dtmf", active, f"Sending {active.plan.postdial} in {delay_s:g} s…" if delay_s
+                   else f"Sending {active.plan.postdial}…")
+
+    async def _run_postdial(self, active: ActiveCall, *, delay_s: float = 0.0, manual: bool = False) -> None:
         provider = self._clients[active.id]
         call_id = active.provider_call_id
         assert call_id is not None
+        if delay_s:
+            await asyncio.sleep(delay_s)
+        sent_any = False
         for step in postdial_mod.steps(active.plan.postdial):
             if step.wait_s:
                 await asyncio.sleep(step.wait_s * self._time_scale)
@@ -463,8 +518,11 @@ class CallService:
                     await provider.send_dtmf(call_id, step.digits)
                 except ProviderError as exc:
                     active.pending_dtmf = ""
+                    if manual and not sent_any and not active.finished:
+                        active.offered_dtmf = active.plan.postdial  # nothing went out: the user may retry
                     self._emit("error", active, f"Could not send {step.digits}: {exc.user_message}")
                     return
+                sent_any = True
             active.pending_dtmf = step.remaining
             self._emit("dtmf", active, f"Sent {step.digits}" if step.digits else "Waiting…")
 
@@ -542,6 +600,7 @@ class CallService:
             return "The account of this call was removed, so its outcome cannot be checked.", False
         try:
             provider = self._providers.client(row.account_id)
+            provider.note_call(row.provider_call_id, CallMode(row.mode))
             status = await provider.call_status(row.provider_call_id)
         except NotSupported:
             return "This provider does not report call progress, so the outcome is not known.", False

@@ -98,7 +98,7 @@ class Planner:
                 own_e164 = numbers.normalize(own, region)
             except numbers.InvalidNumber as exc:
                 raise DialError(f"Your own phone number is not valid: {exc}") from exc
-        elif chosen_mode is CallMode.BRIDGE and own:
+        elif chosen_mode is CallMode.BRIDGE and own and not caps.rings_registered_phone:
             try:
                 own_e164 = numbers.normalize(own, region)
             except numbers.InvalidNumber:
@@ -122,7 +122,8 @@ class Planner:
             destination=e164, info=info, account=account, mode=chosen_mode, origin=origin,
             own_number=own_e164, postdial=post, verdict=verdict, caller_id=None, max_minutes=limit,
             rate=rate, estimate_max=estimate, balance=balance,
-            rings_first=_rings_first(chosen_mode, own_e164, info.international),
+            rings_first=_rings_first(chosen_mode, own_e164, info.international,
+                                     registered=caps.display_name if caps.rings_registered_phone else ""),
             display_name=self._contact_name(e164),
         )
 
@@ -155,9 +156,12 @@ class Planner:
         return CallMode.BRIDGE if CallMode.BRIDGE in caps.modes else next(iter(sorted(caps.modes)))
 
 
-def _rings_first(mode: CallMode, own: str | None, destination: str) -> str:
+def _rings_first(mode: CallMode, own: str | None, destination: str, *, registered: str = "") -> str:
     if mode is CallMode.DIRECT:
         return f"{destination} is called directly; your phone does not ring."
+    if registered:  # the provider rings the phone on the account; it never received a number from us
+        return (f"The phone registered with your {registered} account rings first; answer it, "
+                f"then {destination} is called.")
     if own:
         return f"Your phone ({numbers.format_international(own)}) rings first; answer it, then {destination} is called."
     return f"Your phone rings first; answer it, then {destination} is called."

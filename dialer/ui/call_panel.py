@@ -47,6 +47,10 @@ def outcome_words(active: Any) -> str:
     own = active.call.leg(LegRole.SELF)
     state = active.call.outcome
     dest = active.call.leg(LegRole.DESTINATION)
+    if (own is not None and own.state is LegState.COMPLETED and dest is not None
+            and dest.state is LegState.UNKNOWN):
+        name = active.plan.account.capabilities.display_name
+        return f"Call ended. Your phone answered; {name} does not report whether the destination answered."
     dest_untouched = dest is None or dest.state in (LegState.QUEUED, LegState.UNKNOWN, LegState.CANCELED)
     if own is not None and own.state is state and state in _OWN_WORDS and dest_untouched:
         return _OWN_WORDS[state]
@@ -111,6 +115,7 @@ class CallPanel(QtWidgets.QWidget):
     hangupRequested = QtCore.Signal(int)
     dtmfRequested = QtCore.Signal(int, str)
     cancelPostdialRequested = QtCore.Signal(int)
+    sendPostdialRequested = QtCore.Signal(int)
     dismissed = QtCore.Signal()
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
@@ -163,7 +168,14 @@ class CallPanel(QtWidgets.QWidget):
         self.cancel_postdial = QtWidgets.QPushButton("Don't send", self)
         self.cancel_postdial.setAccessibleName("Cancel queued digits")
         self.cancel_postdial.clicked.connect(self._cancel_postdial)
+        self.send_postdial = QtWidgets.QPushButton(self)
+        self.send_postdial.setObjectName("sendPostdialButton")
+        self.send_postdial.setAccessibleName("Send the digits now")
+        self.send_postdial.setToolTip("The provider does not report when the destination answers: press this "
+                                      "once you hear it (or its menu).")
+        self.send_postdial.clicked.connect(self._send_postdial)
         postdial.addWidget(self.postdial, 1)
+        postdial.addWidget(self.send_postdial)
         postdial.addWidget(self.cancel_postdial)
         layout.addLayout(postdial)
 
@@ -253,21 +265,37 @@ class CallPanel(QtWidgets.QWidget):
             row = self.leg_rows.get(leg.role)
             if row is not None:
                 two_legs = caps.leg_status is LegReporting.TWO_LEGS or leg.role is LegRole.DESTINATION
-                row.update_state(leg.state, reported=reported and (two_legs or leg.state.is_terminal
-                                                                   or leg.state is not LegState.QUEUED))
+                own_leg = active.call.leg(LegRole.SELF)
+                unreported_dest = (leg.role is LegRole.DESTINATION and leg.state is LegState.UNKNOWN
+                                   and own_leg is not None  # e.g. a Ringez bridge call: only your leg
+                                   and own_leg.state in (LegState.ANSWERED, LegState.COMPLETED))
+                row.update_state(leg.state, reported=reported and not unreported_dest
+                                 and (two_legs or leg.state.is_terminal or leg.state is not LegState.QUEUED))
         self._tick()
 
         pending = getattr(active, "pending_dtmf", "")
-        self.postdial.setText(f"After answer, will send: {pending}" if pending else "")
-        self.postdial.setVisible(bool(pending) and not active.finished)
-        self.cancel_postdial.setVisible(bool(pending) and not active.finished)
+        offered = getattr(active, "offered_dtmf", "")
+        if offered:
+            self.postdial.setText("When the destination answers, send:")
+        else:
+            self.postdial.setText(f"After answer, will send: {pending}" if pending else "")
+        self.postdial.setVisible(bool(pending or offered) and not active.finished)
+        self.cancel_postdial.setVisible(bool(pending) and not offered and not active.finished)
+        self.send_postdial.setText(f"Send {offered}")
+        self.send_postdial.setVisible(bool(offered) and not active.finished)
+        self.send_postdial.setEnabled(bool(offered))
 
+        own = active.call.leg(LegRole.SELF)
+        dest = active.call.leg(LegRole.DESTINATION)
+        # Your phone answered and the destination's answer is not reported: keys may be needed any time.
         answered = active.answered_at is not None
+        keys_ok = answered or (own is not None and own.state is LegState.ANSWERED and dest is not None
+                               and dest.state is LegState.UNKNOWN)
         self.keypad.setVisible(caps.dtmf and not active.finished)
-        self.keypad.setEnabled(caps.dtmf and answered)
+        self.keypad.setEnabled(caps.dtmf and keys_ok)
         if not caps.dtmf:
             self.keypad_note.setText(f"{caps.display_name} cannot send key presses; use your phone's keypad.")
-        elif not answered and not active.finished:
+        elif not keys_ok and not active.finished:
             self.keypad_note.setText("The keypad works once the call is answered.")
         else:
             self.keypad_note.setText("")
@@ -378,6 +406,11 @@ class CallPanel(QtWidgets.QWidget):
         self.sent_digits += digit
         self.sent.setText(f"Sent: {self.sent_digits}")
         self.dtmfRequested.emit(self.call_id, digit)
+
+    def _send_postdial(self) -> None:
+        if self.is_live and self.active.offered_dtmf:
+            self.send_postdial.setEnabled(False)
+            self.sendPostdialRequested.emit(self.call_id)
 
     def _cancel_postdial(self) -> None:
         if self.is_live:

@@ -122,7 +122,10 @@ class ConfirmDialog(QtWidgets.QDialog):
         if getattr(plan, "caller_id", None):
             row("caller_id", "They will see", plan.caller_id)
         if plan.postdial:
-            row("postdial", "Then sends", plan.postdial)
+            manual = getattr(plan, "postdial_is_manual", False)
+            row("postdial", "Then sends", plan.postdial + (
+                " — with a Send button once your phone answers (when the destination answers is not "
+                "reported)" if manual else ""))
         layout.addLayout(form)
 
         self.warnings = QtWidgets.QLabel(self)

@@ -73,6 +73,9 @@ def outcome_words(row: HistoryRow) -> str:
     except ValueError:
         return row.state
     words = state.label
+    if (state is LegState.UNKNOWN and row.finished and not row.error
+            and (row.legs or {}).get("self") == LegState.COMPLETED.value):
+        return "ended (destination not reported)"  # e.g. a Ringez bridge call: only your leg is reported
     if not row.finished and not state.is_terminal:
         words += " (in progress)"
     return words

@@ -365,6 +365,7 @@ class MainWindow(QtWidgets.QMainWindow):
             panel.hangupRequested.connect(self._hang_up_call)
             panel.dtmfRequested.connect(self._send_dtmf)
             panel.cancelPostdialRequested.connect(self._cancel_postdial)
+            panel.sendPostdialRequested.connect(self._send_postdial)
             panel.dismissed.connect(self.back_to_dial)
             self._call_panel = panel
         return self._call_panel
@@ -775,6 +776,15 @@ class MainWindow(QtWidgets.QMainWindow):
     def _send_dtmf(self, call_id: int, digits: str) -> None:
         if self.bridge is not None:
             self.bridge.spawn(self.service.calls.send_dtmf(call_id, digits), title="Key press")
+
+    def _send_postdial(self, call_id: int) -> None:
+        if self.bridge is None:
+            return
+
+        async def run() -> None:  # failures are shown like a key press's
+            self.service.calls.send_postdial(call_id)
+
+        self.bridge.spawn(run(), title="Send keys")
 
     def _cancel_postdial(self, call_id: int) -> None:
         if self.service is not None:

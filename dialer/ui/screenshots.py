@@ -29,6 +29,22 @@ async def _until(check: Callable[[], bool], timeout: float = 20.0) -> None:
         await asyncio.sleep(0.02)
 
 
+async def _sandbox_connected(sandbox_url: str, timeout: float = 20.0) -> None:
+    """Wait until the sandbox's newest call has both legs connected (only the sandbox knows that)."""
+    import httpx
+
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    async with httpx.AsyncClient(base_url=sandbox_url) as client:
+        while True:
+            calls = (await client.get("/_sandbox/calls")).json()["calls"]
+            if calls and calls[-1]["state"] == "answered":
+                return
+            if loop.time() > end:
+                raise TimeoutError("the sandbox call did not connect in time")
+            await asyncio.sleep(0.05)
+
+
 async def _settle() -> None:
     for _ in range(3):
         await asyncio.sleep(0.05)
@@ -91,15 +107,17 @@ async def _shoot_theme(app: Any, service: Any, sandbox_url: str, out: Path, mode
     dialog.reject()
     await task
 
-    # A live call: ringing, connected with the keypad, then the outcome.
+    # A live Ringez bridge call with keys to send: ringing, your phone answered (the keypad and the
+    # "Send 22" button: Ringez does not report when the destination answers), then the outcome.
     win.dial_page.number.set_number("+44 20 7946 0958")
-    task = asyncio.ensure_future(win.dial(win.dial_page.number.dial_text(), Origin.WINDOW))
+    task = asyncio.ensure_future(win.dial("tel:+44-20-7946-0958;postd=22", Origin.WINDOW))
     await _until(lambda: win.call_live and any("ringing" in r.current_text()
                                                for r in win.call_panel.leg_rows.values()))
     await _settle()
     _save(win, out, f"ringing-{mode}")
     await task
-    await _until(lambda: win.call_panel.active is not None and win.call_panel.active.answered_at is not None)
+    await _until(lambda: win.call_panel.send_postdial.isVisible())
+    await _sandbox_connected(sandbox_url)  # keys reach a connected call only
     win.call_panel._key("1")
     await asyncio.sleep(1.2)
     win.call_panel._tick()
@@ -133,7 +151,7 @@ async def _main(app: Any, out: Path) -> None:
     from dialer.ui.app import seed_demo_data, start_sandbox
 
     loop = asyncio.get_running_loop()
-    sandbox = start_sandbox(speed=4.0)
+    sandbox = start_sandbox(speed=2.0)  # your phone rings 1.5 s: longer than one status poll
     service = None
     try:
         from dialer.providers.secretstore import MemorySecretStore

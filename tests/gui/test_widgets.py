@@ -107,13 +107,14 @@ def test_ring_my_phone_first_only_where_the_provider_offers_both(qtbot: Any) -> 
     picker.set_accounts([account("ringez", 1), account("ringcentral", 2)])
     assert picker.ring_first.isVisible()
     assert picker.current_mode() is CallMode.BRIDGE
-    assert picker.own_number.isVisible()
+    assert not picker.own_number.isVisible()  # Ringez rings the phone registered with the account
     picker.ring_first.setChecked(False)
     assert picker.current_mode() is CallMode.DIRECT
     assert not picker.own_number.isVisible()  # direct calls ring nobody first
     picker.combo.setCurrentIndex(1)
     assert not picker.ring_first.isVisible()
     assert picker.current_mode() is CallMode.BRIDGE
+    assert picker.own_number.isVisible()  # RingCentral is sent the number to ring first
 
 
 def test_no_accounts_says_how_to_get_one(qtbot: Any) -> None:

@@ -73,13 +73,17 @@ def sandbox_calls(url: str, provider: str) -> list[dict[str, Any]]:
 def test_login_then_call_succeeds_with_every_provider(cli_env: dict[str, str], creds: dict[str, Any],
                                                       sandbox_url: str, provider: str) -> None:
     login(cli_env, provider, creds)
-    result = dialer(cli_env, "call", ANSWERED, "--provider", provider, "--from", OWN, "--yes", "--json")
+    own = [] if provider == "ringez" else ["--from", OWN]  # Ringez rings the phone registered with the account
+    result = dialer(cli_env, "call", ANSWERED, "--provider", provider, *own, "--yes", "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     assert events[0]["event"] == "plan" and events[0]["destination"] == ANSWERED
     final = events[-1]
     assert final["event"] == "finished" and final["finished"]
-    if provider in ("ringez", "ringcentral"):
+    if provider == "ringez":  # bridge mode: Ringez reports your phone's leg only
+        assert final["outcome"] == "ended; destination not reported"
+        assert final["legs"] == {"self": "completed", "destination": "unknown"}
+    elif provider == "ringcentral":
         assert final["outcome"] == "completed"
         assert final["legs"] == {"self": "completed", "destination": "completed"}
     else:  # no progress reports: done once the provider accepted the request
@@ -93,7 +97,7 @@ def test_login_then_call_succeeds_with_every_provider(cli_env: dict[str, str], c
 
 def test_a_busy_line_exits_non_zero_with_the_reason(cli_env: dict[str, str], creds: dict[str, Any]) -> None:
     login(cli_env, "ringez", creds)
-    result = dialer(cli_env, "call", BUSY, "--from", OWN, "--yes")
+    result = dialer(cli_env, "call", BUSY, "--mode", "direct", "--yes")  # direct: the status is the destination's
     assert result.returncode == 1, result.stdout + result.stderr
     assert "busy" in result.stdout.lower()
 
@@ -136,14 +140,14 @@ def test_ctrl_c_hangs_up_the_call(cli_env: dict[str, str], creds: dict[str, Any]
     import time
 
     login(cli_env, "ringez", creds)
-    proc = subprocess.Popen([sys.executable, "-m", "dialer", "call", "+14155550100", "--from", OWN, "--yes",
+    proc = subprocess.Popen([sys.executable, "-m", "dialer", "call", "+14155550100", "--yes",
                              "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=cli_env, cwd=ROOT)
     try:
         assert proc.stdout is not None
         deadline = time.monotonic() + 30
-        for line in proc.stdout:  # wait until the destination has answered
-            if '"destination": "answered"' in line or time.monotonic() > deadline:
+        for line in proc.stdout:  # wait until your phone has answered (all a Ringez bridge status tells)
+            if '"self": "answered"' in line or time.monotonic() > deadline:
                 break
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
@@ -155,3 +159,76 @@ def test_ctrl_c_hangs_up_the_call(cli_env: dict[str, str], creds: dict[str, Any]
     calls = sandbox_calls(sandbox_url, "ringez")
     assert len(calls) == 1 and calls[0]["ended"]
     assert json.loads(out.splitlines()[-1])["event"] == "finished"
+
+
+# ------------------------------------------------------------------------------------- issue 11: Ringez
+
+
+def _run_until(env: dict[str, str], args: list[str], *, stop_when: str) -> tuple[int, list[tuple[float, dict]], str]:
+    """Run `dialer call ... --json`, Ctrl-C it once an event's message contains ``stop_when``."""
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "dialer", "call", *args, "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    events: list[tuple[float, dict]] = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 40
+        for line in proc.stdout:
+            if line.strip():
+                events.append((time.monotonic(), json.loads(line)))
+                if stop_when in (events[-1][1].get("message") or "") or time.monotonic() > deadline:
+                    break
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    events += [(0.0, json.loads(line)) for line in out.splitlines() if line.strip()]
+    return proc.returncode, events, err
+
+
+def test_a_ringez_bridge_call_needs_no_from_and_no_own_number(cli_env: dict[str, str], creds: dict[str, Any],
+                                                               sandbox_url: str) -> None:
+    login(cli_env, "ringez", creds)
+    result = dialer(cli_env, "call", ANSWERED, "--provider", "ringez", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "The phone registered with your Ringez account rings first" in result.stdout
+    assert "does not report whether" in result.stdout  # the destination's outcome is not claimed
+    log = httpx.get(f"{sandbox_url}/_sandbox/requests", timeout=5).json()["requests"]
+    [initiate] = [r for r in log if r["path"] == "/api/v1/calls/initiate"]
+    assert set(initiate["body"]) == {"to_number", "idempotency_key"}
+    assert sandbox_calls(sandbox_url, "ringez")[0]["legs"][0]["number"] == creds["ringez"]["phone"]
+    rows = json.loads(dialer(cli_env, "history", "--json").stdout)
+    assert rows[0]["state"] == "unknown" and rows[0]["finished"]
+
+
+def test_dtmf_in_a_ringez_bridge_call_waits_the_dtmf_delay(cli_env: dict[str, str], creds: dict[str, Any],
+                                                           sandbox_url: str) -> None:
+    login(cli_env, "ringez", creds)
+    code, events, err = _run_until(cli_env, ["+14155550100", "--yes", "--dtmf", "22", "--dtmf-delay", "2"],
+                                   stop_when="Sent 22")
+    assert code == 130, err
+    messages = [e.get("message") or "" for _t, e in events]
+    offered = next(t for t, e in events if "send 22 once you hear it" in (e.get("message") or ""))
+    sent = next(t for t, e in events if e.get("message") == "Sent 22")
+    assert "Sending 22 in 2 s…" in messages
+    assert sent - offered >= 1.5  # waited the --dtmf-delay after your phone answered, not sent on answer
+    calls = sandbox_calls(sandbox_url, "ringez")
+    assert calls[0]["mode"] == "bridge" and calls[0]["dtmf"] == ["22"]
+
+
+def test_dtmf_in_a_direct_call_goes_when_answered(cli_env: dict[str, str], creds: dict[str, Any],
+                                                  sandbox_url: str) -> None:
+    login(cli_env, "ringez", creds)
+    code, events, err = _run_until(cli_env, ["+14155550100", "--mode", "direct", "--yes", "--dtmf", "22"],
+                                   stop_when="Sent 22")
+    assert code == 130, err
+    assert not any("once you hear it" in (e.get("message") or "") for _t, e in events)  # nothing waits for the user
+    assert sandbox_calls(sandbox_url, "ringez")[0]["dtmf"] == ["22"]
+
+
+def test_dtmf_delay_is_documented_in_help(cli_env: dict[str, str]) -> None:
+    out = dialer(cli_env, "call", "--help").stdout
+    assert "--dtmf-delay SECONDS" in out and "default 15" in out

@@ -10,7 +10,10 @@ import pytest
 from dialer.core.calls import CallMode, LegRole, LegState
 from dialer.providers.base import (
     InsufficientFunds,
+    InvalidNumberError,
+    PlacedNotFollowed,
     ProviderUnavailable,
+    RejectedByProvider,
     SignInRequired,
     StartCall,
 )
@@ -19,7 +22,7 @@ from dialer.providers.secretstore import MemorySecretStore
 
 from .conftest import Sandbox, Sleeps, run_with, wait_for, wait_until_final
 
-OWN = "+14155559876"  # the user's own phone in bridge mode
+REGISTERED = "+12025550123"  # the phone registered with the sandbox's demo account (rung first in bridge mode)
 
 
 async def _sign_in(provider: object, creds: dict[str, dict[str, str]]) -> RingezProvider:
@@ -82,10 +85,11 @@ def test_scenarios_map_to_the_destination_leg(sandbox_url: str, creds: dict, num
                                                state: LegState) -> None:
     async def body(p: object) -> None:
         provider = await _sign_in(p, creds)
-        started = await provider.start_call(StartCall(destination=number, own_number=OWN, idempotency_key=f"k-{number}"))
-        assert set(started.legs) == {LegRole.SELF, LegRole.DESTINATION}
+        started = await provider.start_call(StartCall(destination=number, mode=CallMode.DIRECT,
+                                                      idempotency_key=f"k-{number}"))
+        assert set(started.legs) == {LegRole.DESTINATION}
         final = await wait_until_final(provider, started.call_id)
-        assert final.legs[LegRole.DESTINATION] is state
+        assert final.legs[LegRole.DESTINATION] is state  # direct mode: the status is the destination's
 
     run_with("ringez", sandbox_url, body)
 
@@ -93,7 +97,8 @@ def test_scenarios_map_to_the_destination_leg(sandbox_url: str, creds: dict, num
 def test_answered_call_takes_dtmf_and_hangs_up(sandbox_url: str, creds: dict, box: Sandbox) -> None:
     async def body(p: object) -> None:
         provider = await _sign_in(p, creds)
-        started = await provider.start_call(StartCall(destination="+14155550100", own_number=OWN, idempotency_key="k-answer"))
+        started = await provider.start_call(StartCall(destination="+14155550100", mode=CallMode.DIRECT,
+                                                      idempotency_key="k-answer"))
         answered = await wait_for(provider, started.call_id, LegState.ANSWERED)
         assert answered.raw_status == "in-progress"
         await provider.send_dtmf(started.call_id, "12#")
@@ -127,13 +132,16 @@ def test_lost_answer_is_retried_with_the_same_key_and_places_one_call(sandbox_ur
 
     async def body(p: object) -> None:
         provider = await _sign_in(p, creds)
-        started = await provider.start_call(StartCall(destination="+14155550100", own_number=OWN, idempotency_key="k-drop"))
+        started = await provider.start_call(StartCall(destination="+14155550100", idempotency_key="k-drop"))
         assert started.already_initiated
         status = await provider.call_status(started.call_id)  # the id found for the duplicate answer works
-        assert status.legs[LegRole.DESTINATION] is not LegState.UNKNOWN
+        assert status.call_id == started.call_id
 
     run_with("ringez", sandbox_url, body)
-    assert len(box.calls()) == 1
+    calls = box.calls()
+    assert len(calls) == 1
+    # the call's Ringez id, never the Twilio callSid of the duplicate answer
+    assert calls[0]["id"].startswith("call_")
 
 
 def test_timeout_on_initiate_still_places_exactly_one_call(sandbox_url: str, creds: dict, box: Sandbox) -> None:
@@ -141,7 +149,7 @@ def test_timeout_on_initiate_still_places_exactly_one_call(sandbox_url: str, cre
 
     async def body(p: object) -> None:
         provider = await _sign_in(p, creds)
-        started = await provider.start_call(StartCall(destination="+14155550100", own_number=OWN, idempotency_key="k-slow"))
+        started = await provider.start_call(StartCall(destination="+14155550100", idempotency_key="k-slow"))
         assert started.call_id
         await asyncio.sleep(0.8)  # let the slow first request finish inside the sandbox
 
@@ -192,13 +200,15 @@ def test_low_balance_points_to_the_wallet_with_rates(sandbox_url: str, box: Sand
         await p.send_otp(email)
         code = next(m["code"] for m in reversed(box.outbox()) if m["to"] == email)
         await p.sign_in({"email": email, "otp": code})
-        first = await p.start_call(StartCall(destination="+14155550100", own_number=OWN, idempotency_key="k-spend"))
+        first = await p.start_call(StartCall(destination="+14155550100", mode=CallMode.DIRECT,
+                                             idempotency_key="k-spend"))
         await wait_for(p, first.call_id, LegState.ANSWERED)
         box.advance(6 * 60)  # the 5 free minutes run out
         await wait_until_final(p, first.call_id)
         assert (await p.balance()).minutes == 0
         with pytest.raises(InsufficientFunds) as info:
-            await p.start_call(StartCall(destination="+14155550100", own_number=OWN, idempotency_key="k-broke"))
+            await p.start_call(StartCall(destination="+14155550100", mode=CallMode.DIRECT,
+                                         idempotency_key="k-broke"))
         assert info.value.wallet_url == "https://ringez.com/wallet"
         assert "India: $0.08/min" in str(info.value)
 
@@ -216,3 +226,98 @@ def test_expired_session_asks_to_sign_in_again(sandbox_url: str) -> None:
         assert not p.is_signed_in()
 
     run_with("ringez", sandbox_url, body, secrets=store)
+
+
+# ------------------------------------------------------------------- issue 11: the document's bridge call
+
+
+def test_bridge_request_is_the_documents_and_rings_the_registered_phone(sandbox_url: str, creds: dict,
+                                                                        box: Sandbox) -> None:
+    """The bridge request is only to_number + idempotency_key, whatever own number the app knows."""
+    async def body(p: object) -> None:
+        provider = await _sign_in(p, creds)
+        started = await provider.start_call(StartCall(destination="+14155550100", own_number="+14155559876",
+                                                      idempotency_key="k-doc"))
+        answered = await wait_for(provider, started.call_id, LegState.ANSWERED)
+        # "in-progress" in bridge mode: your phone answered; the destination is not reported
+        assert answered.raw_status == "in-progress"
+        assert dict(answered.legs) == {LegRole.SELF: LegState.ANSWERED, LegRole.DESTINATION: LegState.UNKNOWN}
+        await provider.hang_up(started.call_id)
+        final = await wait_for(provider, started.call_id, LegState.COMPLETED)
+        assert dict(final.legs) == {LegRole.SELF: LegState.COMPLETED, LegRole.DESTINATION: LegState.UNKNOWN}
+
+    run_with("ringez", sandbox_url, body)
+    sent = [r for r in box.requests() if r["path"] == "/api/v1/calls/initiate"]
+    assert len(sent) == 1 and set(sent[0]["body"]) == {"to_number", "idempotency_key"}
+    assert sent[0]["body"]["to_number"] == "+14155550100"
+    assert box.calls()[0]["legs"][0] == {**box.calls()[0]["legs"][0], "role": "self", "number": REGISTERED}
+
+
+@pytest.mark.parametrize("number", ["+14155550001", "+14155550002"])
+def test_a_failing_destination_is_never_reported_from_the_bridge_status(sandbox_url: str, creds: dict,
+                                                                        number: str) -> None:
+    async def body(p: object) -> None:
+        provider = await _sign_in(p, creds)
+        started = await provider.start_call(StartCall(destination=number, idempotency_key=f"k-{number}"))
+        final = await wait_for(provider, started.call_id, LegState.COMPLETED)
+        assert final.legs[LegRole.SELF] is LegState.COMPLETED
+        assert final.legs[LegRole.DESTINATION] is LegState.UNKNOWN  # not "completed", not guessed
+
+    run_with("ringez", sandbox_url, body)
+
+
+def test_duplicate_that_matches_no_single_call_is_placed_not_followed(sandbox_url: str, creds: dict,
+                                                                      box: Sandbox) -> None:
+    async def body(p: object) -> None:
+        provider = await _sign_in(p, creds)
+        await provider.start_call(StartCall(destination="+14155550100", idempotency_key="k-one"))
+        await provider.start_call(StartCall(destination="+14155550100", idempotency_key="k-two"))
+        with pytest.raises(PlacedNotFollowed, match="placed, but cannot be followed"):
+            await provider.start_call(StartCall(destination="+14155550100", idempotency_key="k-one"))
+
+    run_with("ringez", sandbox_url, body)
+    assert len(box.calls()) == 2  # the repeated request placed nothing new
+
+
+def test_hang_up_of_an_unknown_call_is_reported(sandbox_url: str, creds: dict) -> None:
+    async def body(p: object) -> None:
+        provider = await _sign_in(p, creds)
+        with pytest.raises(RejectedByProvider, match="does not know this call") as info:
+            await provider.hang_up("call_does_not_exist")
+        assert info.value.code == "404" and "hang up on the phone" in str(info.value)
+
+    run_with("ringez", sandbox_url, body)
+
+
+def test_a_400_is_about_the_number_only_when_its_code_says_so(sandbox_url: str, creds: dict,
+                                                              box: Sandbox) -> None:
+    async def body(p: object) -> None:
+        provider = await _sign_in(p, creds)
+        with pytest.raises(InvalidNumberError, match="cannot call this number"):  # the sandbox's invalid_number
+            await provider.start_call(StartCall(destination="+1202", mode=CallMode.DIRECT, idempotency_key="k-a"))
+        for code, text in (("invalid_request", "idempotency_key must be a string and to_number is required"),
+                           ("invalid_json", "The request body could not be read. Send JSON.")):
+            box.fault(kind="error", provider="ringez", path="/api/v1/calls/initiate", status=400,
+                      body={"error": text, "code": code})
+            with pytest.raises(RejectedByProvider) as info:
+                await provider.start_call(StartCall(destination="+14155550100", idempotency_key=f"k-{code}"))
+            assert not isinstance(info.value, InvalidNumberError)
+            assert "refused the request (HTTP 400)" in str(info.value) and text in str(info.value)
+            assert info.value.code == code
+
+    run_with("ringez", sandbox_url, body)
+
+
+def test_an_account_without_a_registered_phone_is_told_how_to_fix_it(sandbox_url: str, creds: dict,
+                                                                     box: Sandbox) -> None:
+    httpx.post(f"{sandbox_url}/_sandbox/ringez/user", json={"email": creds["ringez"]["email"], "phone": None},
+               timeout=5).raise_for_status()
+
+    async def body(p: object) -> None:
+        provider = await _sign_in(p, creds)
+        with pytest.raises(RejectedByProvider, match="no phone registered") as info:
+            await provider.start_call(StartCall(destination="+14155550100", idempotency_key="k-nophone"))
+        assert not isinstance(info.value, InvalidNumberError) and "direct mode" in str(info.value)
+
+    run_with("ringez", sandbox_url, body)
+    assert box.calls() == []

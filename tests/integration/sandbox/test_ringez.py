@@ -27,7 +27,7 @@ def status_of(client: httpx.Client, headers: dict[str, str], call_id: str) -> di
 def test_credentials_match_the_demo_user(client: httpx.Client) -> None:
     creds = client.get("/_sandbox/credentials").json()
     assert set(creds) == {"ringez", "ringcentral", "calledin", "ringostat"}
-    assert creds["ringez"] == DEMO
+    assert creds["ringez"] == {**DEMO, "phone": OWN}  # the phone registered with the demo account
     assert set(creds["ringcentral"]) == {"client_id", "client_secret", "username", "password", "jwt", "redirect_uris"}
     assert set(creds["calledin"]) == {"api_key"}
     assert set(creds["ringostat"]) == {"auth_key", "project_id", "extension"}
@@ -81,22 +81,18 @@ def test_login_and_session_errors(client: httpx.Client) -> None:
 
 def test_bridge_call_rings_self_then_destination_and_bills_whole_minutes(client: httpx.Client) -> None:
     h = login(client)
-    r = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": "+919876543210", "from_number": OWN})
+    r = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": "+919876543210"})
     assert r.status_code == 200
     body = r.json()
     assert set(body) == {"call_id", "status", "mode", "to_number", "from_number", "twilio_call_sid"}
-    assert body["status"] == "initiated" and body["mode"] == "bridge" and body["from_number"] == OWN
+    # from_number is Ringez's own number (ringez.md), not the user's; the registered phone rings first
+    assert body["status"] == "initiated" and body["mode"] == "bridge" and body["from_number"] == "+17623713590"
     assert body["twilio_call_sid"].startswith("CA")
     call_id = body["call_id"]
-    seen = set()
-
-    def connected() -> bool:
-        seen.add(status_of(client, h, call_id)["status"])
-        return "in-progress" in seen
-    wait_for(connected)
+    wait_for(lambda: all(leg["state"] == "answered" for leg in sandbox_call(client, call_id)["legs"]))
     legs = sandbox_call(client, call_id)["legs"]
-    assert [leg["role"] for leg in legs] == ["self", "destination"]
-    assert all(leg["state"] == "answered" for leg in legs)
+    assert [(leg["role"], leg["number"]) for leg in legs] == [("self", OWN), ("destination", "+919876543210")]
+    assert status_of(client, h, call_id)["status"] == "in-progress"
     advance(client, 150)  # 2.5 minutes of talk
     r = client.delete(f"{API}/calls/{call_id}", headers=h)
     assert r.status_code == 200 and r.json()["status"] == "completed"
@@ -132,15 +128,36 @@ def test_direct_call_has_only_the_destination_leg(client: httpx.Client) -> None:
                                                 ("+12025550007", "failed")])
 def test_failing_destinations_end_with_twilio_status(client: httpx.Client, number: str, status: str) -> None:
     h = login(client)
-    call_id = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": number, "from_number": OWN}).json()["call_id"]
+    call_id = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": number, "mode": "direct"}).json()["call_id"]
     wait_for(lambda: status_of(client, h, call_id)["status"] == status)
     assert status_of(client, h, call_id)["estimated_cost"]["minutes"] == 0
 
 
-def test_own_phone_that_never_answers(client: httpx.Client) -> None:
+@pytest.mark.parametrize("number", ["+12025550001", "+12025550002", "+12025550004"])
+def test_bridge_status_follows_your_phone_not_the_destination(client: httpx.Client, number: str) -> None:
+    """Bridge mode: status is the first leg's (your phone), like Twilio's parent call: a busy or unanswered
+    destination still ends as "completed" for your phone's leg, after "in-progress" (your phone answered)."""
     h = login(client)
-    call_id = client.post(f"{API}/calls/initiate", headers=h,
-                          json={"to_number": "+12025550123", "from_number": "+12025550005"}).json()["call_id"]
+    call_id = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": number}).json()["call_id"]
+    seen: list[str] = []
+
+    def ended() -> bool:
+        word = status_of(client, h, call_id)["status"]
+        if not seen or seen[-1] != word:
+            seen.append(word)
+        return word == "completed"
+    wait_for(ended)
+    assert seen[-1] == "completed" and set(seen) <= {"queued", "ringing", "in-progress", "completed"}
+    legs = sandbox_call(client, call_id)["legs"]
+    assert legs[1]["state"] in ("busy", "no-answer", "failed")  # the destination's fate is not in the status
+
+
+def test_own_phone_that_never_answers(client: httpx.Client) -> None:
+    """The 0005 scenario applies to the phone registered with the account (set through /_sandbox)."""
+    r = client.post("/_sandbox/ringez/user", json={"email": DEMO["email"], "phone": "+12025550005"})
+    assert r.status_code == 200 and r.json()["phone"] == "+12025550005"
+    h = login(client)
+    call_id = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": "+12025550123"}).json()["call_id"]
     wait_for(lambda: status_of(client, h, call_id)["status"] == "no-answer")
     legs = sandbox_call(client, call_id)["legs"]
     assert legs[0] == {**legs[0], "role": "self", "state": "no-answer"}
@@ -158,7 +175,7 @@ def test_cancel_while_ringing(client: httpx.Client) -> None:
 
 def test_idempotency_window_is_five_minutes(client: httpx.Client) -> None:
     h = login(client)
-    req = {"to_number": "+12025550123", "from_number": OWN, "idempotency_key": "sess_x_1700000000000_abc"}
+    req = {"to_number": "+12025550123", "idempotency_key": "sess_x_1700000000000_abc"}
     first = client.post(f"{API}/calls/initiate", headers=h, json=req).json()
     dup = client.post(f"{API}/calls/initiate", headers=h, json=req)
     assert dup.status_code == 200 and dup.json() == {"alreadyInitiated": True, "callSid": first["twilio_call_sid"]}
@@ -171,16 +188,19 @@ def test_idempotency_window_is_five_minutes(client: httpx.Client) -> None:
     assert len(client.get("/_sandbox/calls").json()["calls"]) == 2
 
 
-def test_bad_numbers_and_missing_own_number(client: httpx.Client) -> None:
+def test_bad_numbers_and_no_registered_phone(client: httpx.Client) -> None:
     h = login(client)
     for to in ("12025550123", "+1 202 555 0123", "+1202", "", None):
         r = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": to, "mode": "direct"})
         assert r.status_code == 400 and r.json()["code"] == "invalid_number"
-    r = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": "+12025550123"})
-    assert r.status_code == 400 and r.json()["code"] == "from_number_required"
+    # a field the document does not have is ignored, not required and not used
     r = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": "+12025550123", "from_number": "555"})
-    assert r.status_code == 400 and r.json()["code"] == "invalid_number"
-    assert client.get("/_sandbox/calls").json()["calls"] == []
+    assert r.status_code == 200
+    assert sandbox_call(client, r.json()["call_id"])["legs"][0]["number"] == OWN
+    client.post("/_sandbox/ringez/user", json={"email": DEMO["email"], "phone": None}).raise_for_status()
+    r = client.post(f"{API}/calls/initiate", headers=h, json={"to_number": "+12025550123"})
+    assert r.status_code == 400 and r.json()["code"] == "phone_not_registered" and "direct" in r.json()["error"]
+    assert len(client.get("/_sandbox/calls").json()["calls"]) == 1
 
 
 def test_insufficient_balance(client: httpx.Client) -> None:

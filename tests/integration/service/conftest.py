@@ -41,6 +41,15 @@ class Box:
     def advance(self, seconds: float) -> None:
         httpx.post(f"{self.url}/_sandbox/clock/advance", json={"seconds": seconds}, timeout=5).raise_for_status()
 
+    def requests(self, path: str | None = None) -> list[dict[str, Any]]:
+        log: list[dict[str, Any]] = httpx.get(f"{self.url}/_sandbox/requests", timeout=5).json()["requests"]
+        return [r for r in log if path is None or r["path"] == path]
+
+    def ringez_phone(self, phone: str | None, email: str = "demo@ringez.test") -> None:
+        """Set the phone registered with a Ringez account (the one its bridge calls ring first)."""
+        httpx.post(f"{self.url}/_sandbox/ringez/user", json={"email": email, "phone": phone},
+                   timeout=5).raise_for_status()
+
 
 @pytest.fixture(autouse=True)
 def box(sandbox_reset: Any, sandbox_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Box]:

@@ -11,7 +11,13 @@ import httpx
 import pytest
 
 from dialer.core.calls import CallMode, LegRole, LegState
-from dialer.providers.base import NotSupported, OutcomeUnknown, ProviderUnavailable, StartCall
+from dialer.providers.base import (
+    NotSupported,
+    OutcomeUnknown,
+    PlacedNotFollowed,
+    ProviderUnavailable,
+    StartCall,
+)
 from dialer.providers.http import make_client
 from dialer.providers.ringez import RingezProvider, legs_for
 from dialer.providers.secretstore import MemorySecretStore
@@ -23,12 +29,13 @@ S, D = LegRole.SELF, LegRole.DESTINATION
     ("queued", {S: LegState.QUEUED, D: LegState.QUEUED}, LegState.QUEUED),
     ("initiated", {S: LegState.QUEUED, D: LegState.QUEUED}, LegState.QUEUED),
     ("ringing", {S: LegState.RINGING, D: LegState.QUEUED}, LegState.RINGING),
-    ("in-progress", {S: LegState.ANSWERED, D: LegState.ANSWERED}, LegState.ANSWERED),
-    ("completed", {S: LegState.COMPLETED, D: LegState.COMPLETED}, LegState.COMPLETED),
-    ("busy", {S: LegState.BUSY, D: LegState.BUSY}, LegState.BUSY),
-    ("no-answer", {S: LegState.NO_ANSWER, D: LegState.NO_ANSWER}, LegState.NO_ANSWER),
-    ("failed", {S: LegState.FAILED, D: LegState.FAILED}, LegState.FAILED),
-    ("canceled", {S: LegState.CANCELED, D: LegState.CANCELED}, LegState.CANCELED),
+    # bridge: the status is your phone's (the first leg); the destination is never inferred from it
+    ("in-progress", {S: LegState.ANSWERED, D: LegState.UNKNOWN}, LegState.ANSWERED),
+    ("completed", {S: LegState.COMPLETED, D: LegState.UNKNOWN}, LegState.COMPLETED),
+    ("busy", {S: LegState.BUSY, D: LegState.UNKNOWN}, LegState.BUSY),
+    ("no-answer", {S: LegState.NO_ANSWER, D: LegState.UNKNOWN}, LegState.NO_ANSWER),
+    ("failed", {S: LegState.FAILED, D: LegState.UNKNOWN}, LegState.FAILED),
+    ("canceled", {S: LegState.CANCELED, D: LegState.UNKNOWN}, LegState.CANCELED),
     ("teleported", {S: LegState.UNKNOWN, D: LegState.UNKNOWN}, LegState.UNKNOWN),
 ])
 def test_one_status_is_spread_over_the_legs(status: str, bridge: dict[LegRole, LegState],
@@ -77,21 +84,29 @@ def _duplicate_then_history(rows: list[dict[str, Any]]) -> Callable[[httpx.Reque
 @pytest.mark.parametrize(("rows", "found"), [
     ([{"call_id": "c1", "to_number": "+1415", "twilio_call_sid": "CA1"},
       {"call_id": "c2", "to_number": "+1415", "twilio_call_sid": "CA42"}], "c2"),
-    ([{"call_id": "old", "to_number": "+1415", "started_at": "2026-01-01T00:00:00Z"},
-      {"call_id": "new", "to_number": "+1415", "started_at": "2026-01-02T00:00:00Z"},
-      {"call_id": "other", "to_number": "+44", "started_at": "2026-01-03T00:00:00Z"}], "new"),
-    ([], "CA42"),
+    ([{"call_id": "only", "to_number": "+1415", "started_at": "2026-01-02T00:00:00Z"},
+      {"call_id": "other", "to_number": "+44", "started_at": "2026-01-03T00:00:00Z"}], "only"),
 ])
 def test_duplicate_answer_is_matched_to_the_original_call(rows: list[dict[str, Any]], found: str) -> None:
     status = run(_duplicate_then_history(rows),
-                 lambda p: p.start_call(StartCall(destination="+1415", own_number="+1999", idempotency_key="k")))
+                 lambda p: p.start_call(StartCall(destination="+1415", idempotency_key="k")))
     assert status.already_initiated and status.call_id == found
+
+
+@pytest.mark.parametrize("rows", [
+    [],  # nothing to match: the Twilio callSid is never taken for a Ringez call id
+    [{"call_id": "old", "to_number": "+1415", "started_at": "2026-01-01T00:00:00Z"},
+     {"call_id": "new", "to_number": "+1415", "started_at": "2026-01-02T00:00:00Z"}],  # which one? unknown
+])
+def test_duplicate_answer_without_a_sure_match_is_placed_not_followed(rows: list[dict[str, Any]]) -> None:
+    with pytest.raises(PlacedNotFollowed, match="placed, but cannot be followed"):
+        run(_duplicate_then_history(rows), lambda p: p.start_call(StartCall(destination="+1415", idempotency_key="k")))
 
 
 def test_success_without_call_id_is_outcome_unknown() -> None:
     with pytest.raises(OutcomeUnknown):
         run(lambda r: httpx.Response(200, json={"status": "initiated"}),
-            lambda p: p.start_call(StartCall(destination="+1415", own_number="+1999", idempotency_key="k")))
+            lambda p: p.start_call(StartCall(destination="+1415", idempotency_key="k")))
 
 
 def test_request_carries_session_key_and_mode() -> None:

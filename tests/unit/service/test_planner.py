@@ -52,9 +52,24 @@ def test_a_plain_number_gets_rate_estimate_balance_and_contact(settings: Setting
     assert plan.estimate_max == Decimal("0.60")
     assert plan.balance == Balance(minutes=12)
     assert plan.display_name == "Alice"
-    assert plan.own_number == "+14155559876"
-    assert "Your phone" in plan.rings_first and "rings first" in plan.rings_first
+    # Ringez rings the phone registered with the account: the own number is neither sent nor claimed
+    assert plan.own_number is None and "+1 415" not in plan.rings_first
+    assert plan.rings_first.startswith("The phone registered with your Ringez account rings first")
     assert not plan.needs_confirmation
+
+
+def test_ringez_bridge_needs_no_own_number(settings: Settings) -> None:
+    assert settings.own_number is None
+    plan = planner(settings).prepare("+12015550123", origin=Origin.WINDOW, account_id=1)
+    assert plan.mode is CallMode.BRIDGE and plan.own_number is None
+    assert "registered with your Ringez account" in plan.rings_first
+
+
+def test_a_provider_that_is_sent_the_own_number_names_it(settings: Settings) -> None:
+    settings.own_number = "+14155559876"
+    plan = planner(settings).prepare("+12015550123", origin=Origin.WINDOW, account_id=2)
+    assert plan.own_number == "+14155559876"
+    assert plan.rings_first.startswith("Your phone (+1 415") and "rings first" in plan.rings_first
 
 
 def test_a_tel_link_needs_confirmation_and_keeps_its_extension(settings: Settings) -> None:
