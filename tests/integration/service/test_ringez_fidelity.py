@@ -171,6 +171,7 @@ def test_a_hang_up_that_gets_404_is_reported(sandbox_url: str, box: Box) -> None
         service, account_id = await _ringez(sandbox_url)
         try:
             active = await _place(service, account_id, LIVE, mode=CallMode.DIRECT)
+            await _until(lambda: active.leg_state(LegRole.DESTINATION) is LegState.ANSWERED, "the call connects")
             box.fault(kind="error", provider="ringez", path="/api/v1/calls/*", method="DELETE", status=404,
                       body={"error": "No such call on this account. Check the call id.", "code": "call_not_found"})
             with pytest.raises(DialError, match="does not know this call") as info:
