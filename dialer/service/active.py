@@ -32,6 +32,8 @@ class AccountView:
     label: str
     capabilities: Capabilities
     signed_in: bool
+    detail: str = ""  # the account's own choices in words (Provider.describe_account)
+    rings_first: str | None = None  # set when the account, not the own number, decides what rings first
 
     @property
     def display_name(self) -> str:
