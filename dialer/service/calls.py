@@ -124,6 +124,7 @@ class CallService:
         self._background: set[asyncio.Task[None]] = set()
         self.last_balance: dict[int, Balance] = {}
         self._watch = FollowWatch(follow_limits or FollowLimits(), self._follow_expired, clock)
+        self._gave_up: set[int] = set()  # calls ended "unknown" at a follow limit
 
     # --------------------------------------------------------------------------------------- events
 
@@ -302,6 +303,10 @@ class CallService:
                        f"{span(self._watch.limits.ring_timeout_s)} without any change, so the app stopped "
                        "following the call and its outcome is unknown. Check your phone, and the provider's "
                        "call log, before calling again.")
+        elif why == "hangup":
+            message = (f"The hang-up was sent, but {name} has not reported the call ended after "
+                       f"{span(self._watch.limits.after_hangup_s)}, so its outcome is unknown. If your phone still "
+                       "rings or the call is still on, decline it or hang up on your phone.")
         elif caps.leg_status is LegReporting.CALLBACK_ONLY:
             message = (f"{name} did not report how the call ended within {span(self._follow_s(active))}, so its "
                        "outcome is unknown. Check your phone and the provider's call log, and check that the "
@@ -312,8 +317,9 @@ class CallService:
             message = (f"The app followed this call for {span(self._follow_s(active))} ({limit}) and {name} "
                        "never reported its end, so the outcome is unknown. The call may still be running: check "
                        "your phone and the provider's call log.")
-        log.warning("call %s: follow %s limit reached", call_id, why)
+        log.warning("call %s: stopped following it (%s limit reached)", call_id, why)
         self._end_without_status(active, LegState.UNKNOWN, message, end_known=False)
+        self._gave_up.add(call_id)
 
     def _accepted_only(self, active: ActiveCall) -> None:
         """The provider accepted the request and will tell us nothing more: the app's part is done."""
@@ -438,6 +444,7 @@ class CallService:
             raise DialError(exc.user_message) from exc
         if self._poller.is_tracking(call_id):
             self._poller.poke(call_id)
+            self._watch.hung_up(call_id)  # the end must now come soon, or the user is told
         else:
             for leg in active.call.legs:
                 leg.advance(LegState.CANCELED)
@@ -507,7 +514,8 @@ class CallService:
         from dialer.providers.calledin import CallbackRejected, parse_callback
 
         for active in list(self._active.values()):
-            if active.finished or active.provider_id != "calledin" or active.provider_call_id is None:
+            late = active.id in self._gave_up  # ended "unknown" at its follow limit: the real result is welcome
+            if (active.finished and not late) or active.provider_id != "calledin" or active.provider_call_id is None:
                 continue
             expected = getattr(self._clients[active.id], "expected_secret", None)
             secret = expected(active.provider_call_id) if callable(expected) else None
@@ -526,10 +534,22 @@ class CallService:
                 leg = active.call.leg(role)
                 if leg is not None:
                     leg.advance(state)
-            self._finish(active)
+            if late:
+                self._late_result(active)
+            else:
+                self._finish(active)
             return True
         log.info("ignored a Called.in callback that matches no active call")
         return False
+
+    def _late_result(self, active: ActiveCall) -> None:
+        """A call the app stopped following got its final report after all: the record tells the truth."""
+        self._gave_up.discard(active.id)
+        active.outcome, active.error = active.call.outcome.label, None
+        self._history.update(active.id, state=active.call.outcome.value, legs=_legs(active.call), error=None,
+                             answered_at=active.answered_at, duration_s=active.duration_s)
+        self._emit("finished", active, f"{active.capabilities.display_name} reported the call's end late: "
+                                       f"{active.outcome}.")
 
     # ---------------------------------------------------------------------------------- reconcile
 

@@ -6,6 +6,9 @@
 * **Ring timeout.** While nobody has answered (or the destination is reported ringing), a status that
   stays the same for :attr:`FollowLimits.ring_timeout_s` ends the call as "unknown" too: a real phone
   stops ringing long before that.
+* **After a hang-up** the provider accepted, the end must be reported within
+  :attr:`FollowLimits.after_hangup_s`; else the call ends as "unknown" and the user is told to end it on
+  the phone.
 
 Time is read from an injected clock (default: the running event loop's ``time()``), never from the wall
 clock, so tests drive it with tiny limits. One driver task serves every watched call.
@@ -32,6 +35,7 @@ class FollowLimits:
     margin_s: float = 600.0  # added to the call's max length: both phones ringing, a late final report
     unset_s: float = 2 * 60 * 60.0  # a call with no max length
     ring_timeout_s: float = 180.0  # no change while ringing (no phone rings three minutes)
+    after_hangup_s: float = 60.0  # a hang-up was accepted: the end must be reported within this
 
     def follow_s(self, max_minutes: int | None) -> float:
         """The longest time a call with this max length (None/0: none) is followed."""
@@ -54,9 +58,10 @@ class _Watched:
     deadline: float  # the follow limit, absolute clock time
     last_change: float
     ringing: Callable[[], bool]  # whether the ring timeout applies now
+    why: str = "follow"  # what the deadline is: "follow" or "hangup"
 
 
-Expired = Callable[[int, str], None]  # (key, "follow" | "ring")
+Expired = Callable[[int, str], None]  # (key, "follow" | "ring" | "hangup")
 
 
 class FollowWatch:
@@ -89,6 +94,16 @@ class FollowWatch:
             entry.last_change = self.now()
             self._wake.set()
 
+    def hung_up(self, key: int) -> None:
+        """A hang-up was accepted: the end must now be reported within ``after_hangup_s``."""
+        entry = self._watched.get(key)
+        if entry is not None:
+            deadline = self.now() + self.limits.after_hangup_s
+            if deadline < entry.deadline:
+                entry.deadline, entry.why = deadline, "hangup"
+            entry.ringing = lambda: False
+            self._wake.set()
+
     def stop(self, key: int) -> None:
         self._watched.pop(key, None)
         self._wake.set()
@@ -104,7 +119,7 @@ class FollowWatch:
         ring_due = entry.last_change + self.limits.ring_timeout_s
         if entry.ringing() and ring_due < entry.deadline:
             return ring_due, "ring"
-        return entry.deadline, "follow"
+        return entry.deadline, entry.why
 
     async def _drive(self) -> None:
         while self._watched:

@@ -5,11 +5,13 @@ call's status."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
 from dialer.core.calls import LegState, Origin
-from dialer.service import ActiveCall, DialerService, FollowLimits
+from dialer.service import ActiveCall, CallEvent, DialerService, FollowLimits
 from dialer.store.history import HistoryRow
 
 from .conftest import OWN, TIME_SCALE, Box, run
@@ -74,3 +76,42 @@ def test_a_calledin_callback_that_never_comes_ends_unknown(sandbox_url: str, box
     (call,) = box.calls("calledin")
     assert call["ended"] and call["callback"]["url"] == dead
     assert call["callback"]["status"] is None  # sent by Called.in, never reached the app
+
+
+def test_a_calledin_result_arriving_after_the_limit_still_corrects_the_record(sandbox_url: str, box: Box) -> None:
+    """The app gave up waiting, then Called.in's callback came: the history row gets the reported outcome."""
+    limits = FollowLimits(margin_s=0.05, unset_s=0.05, ring_timeout_s=0.01)
+
+    async def body() -> tuple[ActiveCall, HistoryRow | None, list[str]]:
+        service = await DialerService.open(demo_sandbox_url=sandbox_url, time_scale=TIME_SCALE, follow_limits=limits)
+        try:
+            service.settings.own_number = OWN
+            views = await service.accounts.sign_in_demo(sandbox_url)
+            account_id = next(v.id for v in views if v.provider_id == "calledin")
+            messages: list[str] = []
+            late = asyncio.Event()
+
+            def on_event(event: CallEvent) -> None:
+                if event.kind == "finished":
+                    messages.append(event.message)
+                    if "late" in event.message:
+                        late.set()
+
+            service.calls.subscribe(on_event)
+            # answers, then the far end hangs up after 30 simulated seconds (0.3 s here)
+            plan = service.calls.prepare("+14155550006", origin=Origin.WINDOW, account_id=account_id,
+                                         max_minutes=None)
+            active = await service.calls.place(plan, confirmed=True)
+            await service.calls.wait_finished(active.id)
+            assert active.call.outcome is LegState.UNKNOWN  # gave up first
+            await late.wait()
+            return active, service.history.store.get(active.id), messages
+        finally:
+            await service.aclose()
+
+    active, row, messages = run(body)
+    assert active.call.outcome is LegState.COMPLETED and active.error is None
+    assert row is not None and row.finished and row.state == "completed" and row.error is None
+    assert row.answered_at is not None and row.duration_s == 60  # Called.in reports whole minutes
+    assert "did not report how the call ended" in messages[0]
+    assert messages[-1] == "Called.in reported the call's end late: completed."

@@ -166,3 +166,31 @@ def test_a_call_that_ends_in_time_is_not_touched(history: HistoryStore) -> None:
         assert active.call.outcome is LegState.COMPLETED and active.error is None
 
     run(go)
+
+
+class DeafProvider(FakeProvider):
+    """Accepts the hang-up request, but its status never turns final."""
+
+    async def hang_up(self, call_id: str) -> None:
+        self.hangups.append(call_id)
+
+
+def test_a_hang_up_whose_effect_never_shows_ends_unknown_telling_the_user(history: HistoryStore) -> None:
+    provider = DeafProvider(script=[(LegState.ANSWERED, LegState.ANSWERED)])
+    svc = service(history, provider, FollowLimits(unset_s=60.0, ring_timeout_s=60.0, after_hangup_s=0.05))
+
+    async def go() -> None:
+        active = await svc.place(plan(provider), confirmed=True)
+        while active.answered_at is None:
+            await asyncio.sleep(0.005)
+        await svc.hang_up(active.id)
+        await svc.wait_finished(active.id)
+        await svc.aclose()
+        assert provider.hangups == [active.provider_call_id]
+        assert active.call.outcome is LegState.UNKNOWN
+        assert active.error is not None and "The hang-up was sent" in active.error
+        assert "hang up on your phone" in active.error
+        row = history.get(active.id)
+        assert row is not None and row.finished and row.state == "unknown"
+
+    run(go)
