@@ -311,8 +311,8 @@ class SignInDialog(QtWidgets.QDialog):
         page.layout_.addWidget(_heading("Find the Auth-key in your Ringostat project settings "
                                         "(Integrations → Ringostat API)."))
         page.add_row("&Auth key:", self.auth_key_edit)
-        page.add_row("Method:", methods)
-        page.inputs.extend([self.method_simple, self.method_extended])
+        page.form.addRow("Method:", methods)
+        page.inputs.extend([self.method_simple, self.method_extended])  # disabled while busy, in the tab order
         page.add_row("&Project ID:", self.project_edit)
         page.add_row("E&xtension:", self.extension_edit)
         page.form.addRow("", self.extension_help)
