@@ -201,10 +201,13 @@ async def _call_async(args: argparse.Namespace) -> int:
                 _err("call canceled.")
                 return EXIT_NOT_PLACED
 
+        printed: list[str] = []
+
         def on_event(event: Any) -> None:
             if args.json:
                 _emit_json(_active_json(event.kind, event.call, event.message))
-            elif event.kind != "started" or event.message:
+            elif (event.kind != "started" or event.message) and printed[-1:] != [event.message]:
+                printed.append(event.message)  # an error that ends the call comes as "error", then "finished"
                 print(event.message, flush=True)
 
         service.calls.subscribe(on_event)

@@ -136,5 +136,12 @@ class ActiveCall:
             return None
         return billing.cost_so_far(int(self.elapsed_s() + 0.999), rate)
 
+    def accepted_words(self) -> str:
+        """What to say when the provider accepted the call and will report nothing more."""
+        name = self.capabilities.display_name
+        # Ringostat's simple method rings the project's number, not the user's own phone
+        first = f"the phone {name} calls first" if self.plan.account.rings_first else "your phone"
+        return f"{name} accepted the call and reports no progress; {first} should ring shortly."
+
     def snapshot(self) -> ActiveCall:
         return replace(self, call=copy.deepcopy(self.call))

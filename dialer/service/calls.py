@@ -299,10 +299,12 @@ class CallService:
             waiting = next((leg for leg in active.call.legs if leg.state in (LegState.QUEUED, LegState.RINGING)),
                            active.call.legs[-1])
             who = "your phone" if waiting.role is LegRole.SELF else active.plan.info.international
-            message = (f"{name} reported {who} as {waiting.state.label} for "
-                       f"{span(self._watch.limits.ring_timeout_s)} without any change, so the app stopped "
-                       "following the call and its outcome is unknown. Check your phone, and the provider's "
-                       "call log, before calling again.")
+            how_long = span(self._watch.limits.ring_timeout_s)
+            seen = (f"reported {who} as ringing for {how_long} without any change"
+                    if waiting.state is LegState.RINGING else
+                    f"reported no progress for {how_long} (the call was still waiting to ring {who})")
+            message = (f"{name} {seen}, so the app stopped following the call and its outcome is unknown. "
+                       "Check your phone, and the provider's call log, before calling again.")
         elif why == "hangup":
             message = (f"The hang-up was sent, but {name} has not reported the call ended after "
                        f"{span(self._watch.limits.after_hangup_s)}, so its outcome is unknown. If your phone still "
@@ -324,8 +326,7 @@ class CallService:
     def _accepted_only(self, active: ActiveCall) -> None:
         """The provider accepted the request and will tell us nothing more: the app's part is done."""
         active.outcome = "request accepted"
-        message = (f"{active.capabilities.display_name} accepted the call and reports no progress; "
-                   "your phone should ring shortly.")
+        message = active.accepted_words()
         self._finish(active, message=message, state=active.call.outcome, accepted_only=True)
 
     # -------------------------------------------------------------------------------- state changes

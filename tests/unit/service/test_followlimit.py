@@ -194,3 +194,18 @@ def test_a_hang_up_whose_effect_never_shows_ends_unknown_telling_the_user(histor
         assert row is not None and row.finished and row.state == "unknown"
 
     run(go)
+
+
+def test_a_call_that_never_leaves_the_queue_says_no_progress_was_reported(history: HistoryStore) -> None:
+    provider = FakeProvider(script=[(LegState.QUEUED, LegState.QUEUED)])
+    svc = service(history, provider, FollowLimits(ring_timeout_s=0.05))
+
+    async def go() -> str | None:
+        active = await svc.place(plan(provider), confirmed=True)
+        await svc.wait_finished(active.id)
+        await svc.aclose()
+        return active.error
+
+    error = run(go)
+    assert error is not None and error.startswith("Fake reported no progress for")
+    assert "still waiting to ring your phone" in error
