@@ -166,10 +166,10 @@ def test_a_status_that_never_changes_exits_3_with_an_honest_history_row(cli_env:
     result = dialer(cli_env, "call", ANSWERED, "--provider", "ringcentral", "--from", OWN, "--yes",
                     "--ring-timeout", "1")
     assert result.returncode == 3, result.stdout + result.stderr
-    assert "without any change" in result.stderr and "Check your phone" in result.stderr
+    assert "stopped following the call" in result.stderr and "Check your phone" in result.stderr
     rows = json.loads(dialer(cli_env, "history", "--json").stdout)
     assert len(rows) == 1 and rows[0]["finished"] and rows[0]["state"] == "unknown"
-    assert "without any change" in rows[0]["error"]
+    assert "stopped following the call" in rows[0]["error"]
     assert len(sandbox_calls(sandbox_url, "ringcentral")) == 1  # placed once, never re-sent
 
 

@@ -45,7 +45,7 @@ def test_a_status_that_never_changes_ends_unknown_after_the_ring_timeout(sandbox
     httpx.post(f"{sandbox_url}/_sandbox/config", json={"speed": FROZEN_SPEED}, timeout=5).raise_for_status()
     active, row = run(lambda: _follow(sandbox_url, provider, ANSWERS, FollowLimits(ring_timeout_s=0.5)))
     assert active.call.outcome is LegState.UNKNOWN and active.outcome == "unknown"
-    assert active.error is not None and "without any change" in active.error and "Check your phone" in active.error
+    assert active.error is not None and "stopped following the call" in active.error and "Check your phone" in active.error
     assert row is not None and row.finished and row.state == "unknown" and row.error == active.error
     assert row.provider_call_id == active.provider_call_id and row.ended_at is not None
     assert row.answered_at is None
