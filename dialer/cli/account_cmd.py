@@ -45,7 +45,9 @@ def register(sub: Any) -> None:
     p.add_argument("--password-stdin", action="store_true",
                    help="read the password (Ringez, RingCentral) from the first line of standard input")
     p.add_argument("--username", help="RingCentral: sign in with this username (phone number or e-mail)")
-    p.add_argument("--extension", help="RingCentral: extension number; Ringostat: the project's extension")
+    p.add_argument("--extension",
+                   help="RingCentral: extension number; Ringostat: a phone number of your project connected "
+                        "as incoming (Virtual PBX > Connect phone numbers), e.g. 380441112233, not a SIP login")
     p.add_argument("--jwt", help="RingCentral: a JWT credential (visible to other users; prefer --jwt-stdin)")
     p.add_argument("--jwt-stdin", action="store_true",
                    help="RingCentral: read the JWT credential from the first line of standard input")
@@ -66,7 +68,11 @@ def register(sub: Any) -> None:
     p.add_argument("--auth-key", help="Ringostat: your Auth-key (visible to other users; prefer --auth-key-stdin)")
     p.add_argument("--auth-key-stdin", action="store_true",
                    help="Ringostat: read the Auth-key from the first line of standard input")
-    p.add_argument("--project-id", help="Ringostat: your project ID")
+    p.add_argument("--project-id", help="Ringostat: your project ID (needed by --method extended)")
+    p.add_argument("--method", choices=("simple", "extended"),
+                   help="Ringostat: simple = Ringostat calls from the project's number (--extension), then the "
+                        "number you dial; extended = it rings your own phone (--from or Settings) first "
+                        "(needs --project-id). Saved with the account; default simple when --extension is given")
     p.add_argument("--label", help="a name for this account (default: what the provider reports)")
     p.set_defaults(func=_login)
 
@@ -184,11 +190,15 @@ async def _credentials(service: Any, args: argparse.Namespace) -> dict[str, str]
     if provider == "calledin":
         return {"api_key": _secret(args, "api_key", "Called.in api_key: ")}
     creds = {"auth_key": _secret(args, "auth_key", "Ringostat Auth-key: ")}
-    project = args.project_id or _ask("Project ID: ")
+    method = args.method or ("simple" if args.extension else _ask_method())
+    creds["method"] = method
+    project = args.project_id or ("" if method == "simple" else _ask("Project ID: "))
     if project:
         creds["project_id"] = project
-    if args.extension:
-        creds["extension"] = args.extension
+    extension = args.extension or ("" if method == "extended" else _ask(
+        "Extension (a phone number of your project connected as incoming, e.g. 380441112233): "))
+    if extension:
+        creds["extension"] = extension
     return creds
 
 
@@ -211,6 +221,20 @@ async def _browser_sign_in(service: Any, args: argparse.Namespace) -> Any:
         await asyncio.to_thread(webbrowser.open, url)
 
     return await service.accounts.sign_in_browser("ringcentral", settings, open_browser)
+
+
+def _ask_method() -> str:
+    """Ringostat's method, asked when neither --method nor --extension says it."""
+    if not sys.stdin.isatty():
+        raise _Abort("choose how Ringostat connects calls: --method simple --extension PROJECT_NUMBER, or "
+                     "--method extended --project-id ID.")
+    answer = _ask("Method: [s]imple (calls from the project's number) or [e]xtended (rings your own phone "
+                  "first)? ").lower()
+    if answer in ("s", "simple"):
+        return "simple"
+    if answer in ("e", "extended"):
+        return "extended"
+    raise _Abort(f"{answer!r} is not a method: answer simple or extended.")
 
 
 def _client_secret(args: argparse.Namespace) -> str:
@@ -272,13 +296,15 @@ async def _accounts_async(args: argparse.Namespace) -> int:
         views = service.accounts.list()
     if args.json:
         print(json.dumps([{"id": v.id, "provider": v.provider_id, "label": v.label, "signed_in": v.signed_in,
-                           "display_name": v.capabilities.display_name} for v in views], indent=2))
+                           "display_name": v.capabilities.display_name, "detail": v.detail} for v in views],
+                         indent=2))
         return 0
     if not views:
         print("No accounts. Sign in with `dialer login PROVIDER` (ringez, ringcentral, calledin, ringostat).")
     for v in views:
         state = "signed in" if v.signed_in else "signed out"
-        print(f"{v.id:>3}  {v.capabilities.display_name:<22} {v.label}  ({state})")
+        print(f"{v.id:>3}  {v.capabilities.display_name:<22} {v.label}  ({state})"
+              + (f"\n     {v.detail}" if v.detail else ""))
     return 0
 
 

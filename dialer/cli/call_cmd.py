@@ -4,8 +4,9 @@ Exit codes: 0 the call completed (or, for a provider that reports no progress, t
 or, where the provider reports only your own phone's leg (a Ringez bridge call), that leg ended normally;
 or the call was passed to the running window, which asks to confirm it);
 1 the call did not complete (busy, no answer, failed, refused by the provider); 2 the call was not placed
-(bad number, no account, not confirmed); 3 the outcome is unknown (the request may have been placed);
-130 interrupted.
+(bad number, no account, not confirmed); 3 the outcome is unknown (the request may have been placed, or
+the provider stopped reporting: a status unchanged past the ring timeout, no end reported within the
+call's max length plus a margin or 2 h, a Called.in callback that never came); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_NOT_PLACED, EXIT_UNKNOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 DEFAULT_DTMF_DELAY_S = 15.0
+RING_TIMEOUT_DEFAULT_S = 180.0  # dialer.service.followlimit.FollowLimits (not imported here: start-up cost)
 
 
 def register(sub: Any) -> None:
@@ -33,6 +35,9 @@ def register(sub: Any) -> None:
                         "only your phone's leg is reported), send the --dtmf keys this many seconds after "
                         f"your phone answers (default {DEFAULT_DTMF_DELAY_S:g})")
     p.add_argument("--max-minutes", type=int, metavar="N", help="end the call after N minutes if supported")
+    p.add_argument("--ring-timeout", type=float, metavar="SECONDS",
+                   help="stop following (exit 3, outcome unknown) when the status stays the same this long "
+                        f"while ringing (default {RING_TIMEOUT_DEFAULT_S:g})")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     p.add_argument("--allow-premium", action="store_true",
                    help="with --yes: also place premium-rate and shared-cost numbers (the extra step)")
@@ -61,7 +66,7 @@ def _hand_off(args: argparse.Namespace) -> int | None:
     """
     if args.yes or args.json or args.allow_premium or any(
             value is not None for value in (args.provider, args.mode, args.own_number, args.dtmf, args.max_minutes,
-                                            args.dtmf_delay)):
+                                            args.dtmf_delay, args.ring_timeout)):
         return None
     from dialer.desktop import handoff, protocol
 
@@ -167,9 +172,13 @@ def _exit_code(active: Any) -> int:
 async def _call_async(args: argparse.Namespace) -> int:
     from dialer.core.calls import CallMode, Origin
     from dialer.providers.base import ProviderError
-    from dialer.service import DialError, DialerService
+    from dialer.service import DialError, DialerService, FollowLimits
 
-    service = await DialerService.open()
+    if args.ring_timeout is not None and not args.ring_timeout > 0:
+        _err("--ring-timeout must be a number of seconds above 0.")
+        return EXIT_NOT_PLACED
+    limits = FollowLimits() if args.ring_timeout is None else FollowLimits(ring_timeout_s=args.ring_timeout)
+    service = await DialerService.open(follow_limits=limits)
     try:
         try:
             plan = service.calls.prepare(
@@ -205,10 +214,13 @@ async def _call_async(args: argparse.Namespace) -> int:
             return EXIT_NOT_PLACED
         delay = DEFAULT_DTMF_DELAY_S if args.dtmf_delay is None else args.dtmf_delay
 
+        printed: list[str] = []
+
         def on_event(event: Any) -> None:
             if args.json:
                 _emit_json(_active_json(event.kind, event.call, event.message))
-            elif event.kind != "started" or event.message:
+            elif (event.kind != "started" or event.message) and printed[-1:] != [event.message]:
+                printed.append(event.message)  # an error that ends the call comes as "error", then "finished"
                 print(event.message, flush=True)
             if event.kind == "dtmf" and event.call.offered_dtmf and not event.call.finished:
                 try:  # the destination's answer is not reported: send the keys after --dtmf-delay

@@ -217,6 +217,19 @@ class Provider(abc.ABC):
     async def balance(self) -> Balance:
         raise NotSupported("This provider does not report a balance.")
 
+    def describe_account(self) -> str:
+        """This account's own choices in words (e.g. Ringostat's method), for account lists; "" for none."""
+        return ""
+
+    def rings_first(self) -> str | None:
+        """Which phone rings first, in words, when the account decides it rather than the user's own number
+        (then the own number is not sent); None otherwise."""
+        return None
+
+    def check_call(self, request: StartCall) -> None:
+        """Refuse (InvalidNumberError) what the provider's document rules out, before anything is sent."""
+        return None
+
     @abc.abstractmethod
     async def start_call(self, request: StartCall) -> CallStatus:
         """Place a call. May raise OutcomeUnknown: then the call may exist and must not be re-sent."""

@@ -26,6 +26,7 @@ from typing import Any
 import phonenumbers
 
 from dialer.core.calls import LegRole, LegState
+from dialer.core.numbers import format_international
 from dialer.providers._common import HttpProvider
 from dialer.providers.base import (
     AccountInfo,
@@ -105,6 +106,21 @@ def split_e164(number: str, which: str) -> tuple[str, str]:
     return str(parsed.country_code), phonenumbers.national_significant_number(parsed)
 
 
+NATIONAL_DIGITS = 10  # caller_/callee_phone_number: "10-digit phone number ... no spaces or dashes"
+
+
+def national_number(number: str, which: str) -> tuple[str, str]:
+    """(country code, 10-digit national number) of ``number``, or InvalidNumberError saying why not."""
+    country, national = split_e164(number, which)
+    if len(national) != NATIONAL_DIGITS or not national.isdigit():
+        shown = format_international(number)
+        raise InvalidNumberError(
+            f"Called.in cannot call {shown} ({which}): it takes only numbers with exactly {NATIONAL_DIGITS} "
+            f"digits after the country code (like 5552104427), and this one has {len(national)} "
+            f"({national} after +{country}). Use another provider for this number.", provider="Called.in")
+    return country, national
+
+
 class CalledInProvider(HttpProvider):
     capabilities = CALLEDIN
 
@@ -131,15 +147,22 @@ class CalledInProvider(HttpProvider):
         """The callback secret of a call placed by this client (for :func:`parse_callback`)."""
         return self._call_secrets.get(call_id)
 
+    def check_call(self, request: StartCall) -> None:
+        """Both numbers must have 10 national digits (calledin.txt), checked before anything is sent."""
+        self._numbers(request)
+
+    def _numbers(self, request: StartCall) -> tuple[tuple[str, str], tuple[str, str]]:
+        if not request.own_number:
+            raise InvalidNumberError("Called.in rings your own phone first: set your phone number.",
+                                     provider=self.name)
+        return (national_number(request.own_number, "your phone number"),
+                national_number(request.destination, "the number to call"))
+
     async def start_call(self, request: StartCall) -> CallStatus:
         key = self._secret(API_KEY_SECRET)
         if not key:
             raise SignInRequired("Sign in to Called.in first (enter your api_key).", provider=self.name)
-        if not request.own_number:
-            raise InvalidNumberError("Called.in rings your own phone first: set your phone number.",
-                                     provider=self.name)
-        caller_cc, caller_nat = split_e164(request.own_number, "your phone number")
-        callee_cc, callee_nat = split_e164(request.destination, "number to call")
+        (caller_cc, caller_nat), (callee_cc, callee_nat) = self._numbers(request)
         params: dict[str, str] = {
             "api_key": key,
             "caller_phone_number": caller_nat,

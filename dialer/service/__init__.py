@@ -11,6 +11,7 @@ from dialer.service.app import DialerService
 from dialer.service.calls import CallService
 from dialer.service.errors import AccountError, DialError, ServiceError
 from dialer.service.events import CallEvent
+from dialer.service.followlimit import FollowLimits
 from dialer.service.library import ContactService, HistoryService
 from dialer.service.settings import Settings
 
@@ -25,6 +26,7 @@ __all__ = [
     "ContactService",
     "DialError",
     "DialerService",
+    "FollowLimits",
     "HistoryService",
     "ServiceError",
     "Settings",

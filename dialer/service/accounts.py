@@ -97,13 +97,16 @@ class AccountService:
 
     def _view(self, account: Account) -> AccountView:
         caps = registry.capabilities_of(account.provider)
+        detail, first = "", None
         try:
-            signed_in = self.client(account.id).is_signed_in()
+            client = self.client(account.id)
+            signed_in = client.is_signed_in()
+            detail, first = client.describe_account(), client.rings_first()
         except (ProviderError, DialError) as exc:
             log.info("account %s: %s", account.id, exc)
             signed_in = False
         return AccountView(id=account.id, provider_id=account.provider, label=account.label,
-                           capabilities=caps, signed_in=signed_in)
+                           capabilities=caps, signed_in=signed_in, detail=detail, rings_first=first)
 
     # --------------------------------------------------------------------------------------- public
 

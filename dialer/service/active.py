@@ -32,6 +32,8 @@ class AccountView:
     label: str
     capabilities: Capabilities
     signed_in: bool
+    detail: str = ""  # the account's own choices in words (Provider.describe_account)
+    rings_first: str | None = None  # set when the account, not the own number, decides what rings first
 
     @property
     def display_name(self) -> str:
@@ -141,6 +143,13 @@ class ActiveCall:
         if rate is None:
             return None
         return billing.cost_so_far(int(self.elapsed_s() + 0.999), rate)
+
+    def accepted_words(self) -> str:
+        """What to say when the provider accepted the call and will report nothing more."""
+        name = self.capabilities.display_name
+        # Ringostat's simple method rings the project's number, not the user's own phone
+        first = f"the phone {name} calls first" if self.plan.account.rings_first else "your phone"
+        return f"{name} accepted the call and reports no progress; {first} should ring shortly."
 
     def snapshot(self) -> ActiveCall:
         return replace(self, call=copy.deepcopy(self.call))

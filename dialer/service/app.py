@@ -20,6 +20,7 @@ from dialer.service.active import AccountView
 from dialer.service.callbacks import CallbackListener
 from dialer.service.calls import CallService
 from dialer.service.errors import AccountError
+from dialer.service.followlimit import FollowLimits
 from dialer.service.library import ContactService, HistoryService
 from dialer.service.planner import Planner
 from dialer.service.settings import Settings
@@ -58,7 +59,8 @@ class DialerService:
     """Everything below the UI, wired together."""
 
     def __init__(self, *, db: Database, secrets: SecretStoreLike, secrets_warning: str | None = None,
-                 demo_sandbox_url: str | None = None, time_scale: float = 1.0) -> None:
+                 demo_sandbox_url: str | None = None, time_scale: float = 1.0,
+                 follow_limits: FollowLimits | None = None) -> None:
         self.db = db
         self.secrets_warning = secrets_warning
         self.demo_sandbox_url = demo_sandbox_url
@@ -73,7 +75,8 @@ class DialerService:
                           balance_of=self.accounts.last_balance, contact_name=self.contacts.name_for)
         self.calls = CallService(history=self.history.store, providers=self.accounts, planner=planner,
                                  callbacks_enabled=lambda: self._callback_url is not None,
-                                 time_scale=time_scale, account_view=self.accounts.get)
+                                 time_scale=time_scale, account_view=self.accounts.get,
+                                 follow_limits=follow_limits)
 
     def _extra_settings(self, provider_id: str) -> dict[str, str]:
         if provider_id == "calledin" and self._callback_url is not None:
@@ -82,10 +85,12 @@ class DialerService:
 
     @classmethod
     async def open(cls, *, home: Path | None = None, secrets: SecretStoreLike | None = None,
-                   demo_sandbox_url: str | None = None, time_scale: float = 1.0) -> DialerService:
+                   demo_sandbox_url: str | None = None, time_scale: float = 1.0,
+                   follow_limits: FollowLimits | None = None) -> DialerService:
         """Open the database (``home``: a DIALER_HOME-like folder; default: the user's data dir).
 
-        ``time_scale`` shortens poll intervals and post-dial pauses (tests against an accelerated sandbox).
+        ``time_scale`` shortens poll intervals and post-dial pauses (tests against an accelerated sandbox);
+        ``follow_limits`` how long a call is followed before it ends as unknown (default: FollowLimits()).
         """
         if demo_sandbox_url:
             set_sandbox_env(demo_sandbox_url)
@@ -101,7 +106,7 @@ class DialerService:
             warning = await asyncio.to_thread(lambda: store.warning)  # imports and probes keyring (~160 ms)
             secrets = store
         service = cls(db=db, secrets=secrets, secrets_warning=warning, demo_sandbox_url=demo_sandbox_url,
-                      time_scale=time_scale)
+                      time_scale=time_scale, follow_limits=follow_limits)
         try:
             await service._start_callbacks()
         except BaseException:

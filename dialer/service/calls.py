@@ -42,6 +42,7 @@ from dialer.service import postdial as postdial_mod
 from dialer.service.active import AccountView, ActiveCall, CallPlan
 from dialer.service.errors import DialError
 from dialer.service.events import CallEvent, EventHub, EventKind, Subscriber
+from dialer.service.followlimit import FollowLimits, FollowWatch, span
 from dialer.service.planner import RATE_TABLES, Planner
 from dialer.service.poller import CallPoller
 from dialer.store.history import HistoryRow, HistoryStore
@@ -125,7 +126,9 @@ class CallService:
                  time_scale: float = 1.0,
                  callbacks_enabled: Callable[[], bool] = lambda: False,
                  planner: Planner | None = None,
-                 account_view: Callable[[int], AccountView] | None = None) -> None:
+                 account_view: Callable[[int], AccountView] | None = None,
+                 follow_limits: FollowLimits | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         self._planner = planner
         self._account_view = account_view
         self._history = history
@@ -141,6 +144,8 @@ class CallService:
         self._postdial: dict[int, asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.last_balance: dict[int, Balance] = {}
+        self._watch = FollowWatch(follow_limits or FollowLimits(), self._follow_expired, clock)
+        self._gave_up: set[int] = set()  # calls ended "unknown" at a follow limit
 
     # --------------------------------------------------------------------------------------- events
 
@@ -207,6 +212,12 @@ class CallService:
                             "or account.")
         provider = self._providers.client(plan.account.id)
         key = new_idempotency_key()
+        request = StartCall(destination=plan.destination, mode=plan.mode, own_number=plan.own_number,
+                            caller_id=plan.caller_id, max_minutes=plan.max_minutes, idempotency_key=key)
+        try:
+            provider.check_call(request)  # the document's own rules: refused before anything is sent
+        except ProviderError as exc:
+            raise DialError(exc.user_message) from exc
         call = Call.new(plan.destination, plan.mode)
         started = _now()
         row = HistoryRow(
@@ -220,8 +231,6 @@ class CallService:
         self._clients[row_id] = provider
         self._done[row_id] = asyncio.Event()
         self._emit("started", active, f"Calling {plan.info.international}…")
-        request = StartCall(destination=plan.destination, mode=plan.mode, own_number=plan.own_number,
-                            caller_id=plan.caller_id, max_minutes=plan.max_minutes, idempotency_key=key)
         try:
             status = await self._start(provider, request)
         except PlacedNotFollowed as exc:
@@ -293,16 +302,56 @@ class CallService:
 
             self._poller.track(active.id, fetch, interval=interval_of,
                                on_status=on_status, on_error=on_error)
+            self._watch.start(active.id, follow_s=self._follow_s(active), ringing=lambda: _is_ringing(active))
             return
         if (provider.capabilities.leg_status is LegReporting.CALLBACK_ONLY and self._callbacks_enabled()):
-            return  # finished by deliver_callback() when the provider calls back
+            # finished by handle_calledin_callback() when the provider calls back, or at the follow limit
+            self._watch.start(active.id, follow_s=self._follow_s(active), ringing=lambda: False)
+            return
         self._accepted_only(active)
+
+    def _follow_s(self, active: ActiveCall) -> float:
+        return self._watch.limits.follow_s(active.plan.max_minutes)
+
+    def _follow_expired(self, call_id: int, why: str) -> None:
+        """The watch's deadline passed: end the call as unknown and say why, in the user's terms."""
+        active = self._active.get(call_id)
+        if active is None or active.finished:
+            return
+        caps = active.capabilities
+        name = caps.display_name
+        if why == "ring":
+            waiting = next((leg for leg in active.call.legs if leg.state in (LegState.QUEUED, LegState.RINGING)),
+                           active.call.legs[-1])
+            who = "your phone" if waiting.role is LegRole.SELF else active.plan.info.international
+            how_long = span(self._watch.limits.ring_timeout_s)
+            seen = (f"reported {who} as ringing for {how_long} without any change"
+                    if waiting.state is LegState.RINGING else
+                    f"reported no progress for {how_long} (the call was still waiting to ring {who})")
+            message = (f"{name} {seen}, so the app stopped following the call and its outcome is unknown. "
+                       "Check your phone, and the provider's call log, before calling again.")
+        elif why == "hangup":
+            message = (f"The hang-up was sent, but {name} has not reported the call ended after "
+                       f"{span(self._watch.limits.after_hangup_s)}, so its outcome is unknown. If your phone still "
+                       "rings or the call is still on, decline it or hang up on your phone.")
+        elif caps.leg_status is LegReporting.CALLBACK_ONLY:
+            message = (f"{name} did not report how the call ended within {span(self._follow_s(active))}, so its "
+                       "outcome is unknown. Check your phone and the provider's call log, and check that the "
+                       "callback URL reaches this computer.")
+        else:
+            limit = (f"its maximum length of {active.plan.max_minutes} min plus {span(self._watch.limits.margin_s)}"
+                     if active.plan.max_minutes else "the longest time a call is followed")
+            message = (f"The app followed this call for {span(self._follow_s(active))} ({limit}) and {name} "
+                       "never reported its end, so the outcome is unknown. The call may still be running: check "
+                       "your phone and the provider's call log.")
+        log.warning("call %s: stopped following it (%s limit reached)", call_id, why)
+        self._end_without_status(active, LegState.UNKNOWN, message, end_known=False)
+        self._gave_up.add(call_id)
 
     def _accepted_only(self, active: ActiveCall) -> None:
         """The provider accepted the request and will tell us nothing more: the app's part is done."""
         active.outcome = "request accepted"
-        message = (f"{active.capabilities.display_name} accepted the call and reports no progress; "
-                   "your phone should ring shortly.")
+        message = active.accepted_words()
         self._finish(active, message=message, state=active.call.outcome, accepted_only=True)
 
     # -------------------------------------------------------------------------------- state changes
@@ -343,24 +392,28 @@ class CallService:
             self._finish(active)
             return
         if changed:
+            self._watch.changed(active.id)
             fields.update(state=active.call.outcome.value, legs=_legs(active.call))
             self._history.update(active.id, **fields)
             self._emit("leg", active, _describe_legs(active))
         elif fields:
             self._history.update(active.id, **fields)
 
-    def _end_without_status(self, active: ActiveCall, state: LegState, error: str) -> None:
+    def _end_without_status(self, active: ActiveCall, state: LegState, error: str, *,
+                            end_known: bool = True) -> None:
         for leg in active.call.legs:
             leg.advance(state)
         active.error = error
         self._emit("error", active, error)
-        self._finish(active, message=error, state=state)
+        self._finish(active, message=error, state=state, end_known=end_known)
 
     def _finish(self, active: ActiveCall, *, message: str = "", state: LegState | None = None,
-                accepted_only: bool = False) -> None:
+                accepted_only: bool = False, end_known: bool = True) -> None:
+        """Close the call. ``end_known=False``: the app gave up following it, so no length is made up."""
         if active.finished:
             return
         self._poller.untrack(active.id)
+        self._watch.stop(active.id)
         self.cancel_postdial(active.id, quiet=True)
         outcome = state if state is not None else active.call.outcome
         own = active.call.leg(LegRole.SELF)
@@ -374,9 +427,9 @@ class CallService:
         active.offered_dtmf = ""
         active.ended_at = _now()
         active._ended_mono = time.monotonic()
-        if active.duration_s is None and active._answered_mono is not None:
+        if active.duration_s is None and active._answered_mono is not None and end_known:
             active.duration_s = round(active._ended_mono - active._answered_mono)
-        if active.cost is None and active.answered_at is not None:
+        if active.cost is None and active.answered_at is not None and end_known:
             active.cost = _estimate(active)
             active.currency = active.plan.currency if active.cost is not None else None
         active.finished = True
@@ -439,6 +492,7 @@ class CallService:
             raise DialError(exc.user_message) from exc
         if self._poller.is_tracking(call_id):
             self._poller.poke(call_id)
+            self._watch.hung_up(call_id)  # the end must now come soon, or the user is told
         else:
             for leg in active.call.legs:
                 leg.advance(LegState.CANCELED)
@@ -544,7 +598,8 @@ class CallService:
         from dialer.providers.calledin import CallbackRejected, parse_callback
 
         for active in list(self._active.values()):
-            if active.finished or active.provider_id != "calledin" or active.provider_call_id is None:
+            late = active.id in self._gave_up  # ended "unknown" at its follow limit: the real result is welcome
+            if (active.finished and not late) or active.provider_id != "calledin" or active.provider_call_id is None:
                 continue
             expected = getattr(self._clients[active.id], "expected_secret", None)
             secret = expected(active.provider_call_id) if callable(expected) else None
@@ -563,10 +618,22 @@ class CallService:
                 leg = active.call.leg(role)
                 if leg is not None:
                     leg.advance(state)
-            self._finish(active)
+            if late:
+                self._late_result(active)
+            else:
+                self._finish(active)
             return True
         log.info("ignored a Called.in callback that matches no active call")
         return False
+
+    def _late_result(self, active: ActiveCall) -> None:
+        """A call the app stopped following got its final report after all: the record tells the truth."""
+        self._gave_up.discard(active.id)
+        active.outcome, active.error = active.call.outcome.label, None
+        self._history.update(active.id, state=active.call.outcome.value, legs=_legs(active.call), error=None,
+                             answered_at=active.answered_at, duration_s=active.duration_s)
+        self._emit("finished", active, f"{active.capabilities.display_name} reported the call's end late: "
+                                       f"{active.outcome}.")
 
     # ---------------------------------------------------------------------------------- reconcile
 
@@ -663,6 +730,17 @@ class CallService:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self._poller.aclose()
+        await self._watch.aclose()
+
+
+def _is_ringing(active: ActiveCall) -> bool:
+    """Whether the ring timeout applies: nobody answered yet, or the destination is reported ringing."""
+    legs = active.call.legs
+    dest = active.call.leg(LegRole.DESTINATION)
+    if dest is not None and dest.state is LegState.RINGING:
+        return True
+    return (not any(leg.state is LegState.ANSWERED for leg in legs)
+            and any(leg.state in (LegState.QUEUED, LegState.RINGING) for leg in legs))
 
 
 def _legs(call: Call) -> dict[str, str]:

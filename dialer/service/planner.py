@@ -90,6 +90,8 @@ class Planner:
         caps = account.capabilities
         chosen_mode = self._pick_mode(account, mode)
         own_e164: str | None = None
+        if chosen_mode is CallMode.BRIDGE and account.rings_first:
+            own = None  # the account rings its own number first (Ringostat's simple method): ours is not sent
         if chosen_mode is CallMode.BRIDGE and caps.needs_own_number:
             if not own:
                 raise DialError(f"{caps.display_name} rings your own phone first: set your phone number in "
@@ -122,8 +124,10 @@ class Planner:
             destination=e164, info=info, account=account, mode=chosen_mode, origin=origin,
             own_number=own_e164, postdial=post, verdict=verdict, caller_id=None, max_minutes=limit,
             rate=rate, estimate_max=estimate, balance=balance,
-            rings_first=_rings_first(chosen_mode, own_e164, info.international,
-                                     registered=caps.display_name if caps.rings_registered_phone else ""),
+            rings_first=(f"{account.rings_first}, then {info.international} is called."
+                         if chosen_mode is CallMode.BRIDGE and account.rings_first
+                         else _rings_first(chosen_mode, own_e164, info.international,
+                                           registered=caps.display_name if caps.rings_registered_phone else "")),
             display_name=self._contact_name(e164),
         )
 

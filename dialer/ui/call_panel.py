@@ -42,8 +42,7 @@ def outcome_words(active: Any) -> str:
         return str(active.error)
     legs = active.call.legs
     if not any(leg.state.is_terminal for leg in legs):
-        name = active.plan.account.capabilities.display_name
-        return f"{name} accepted the call and reports no progress; your phone should ring shortly."
+        return str(active.accepted_words())
     own = active.call.leg(LegRole.SELF)
     state = active.call.outcome
     dest = active.call.leg(LegRole.DESTINATION)

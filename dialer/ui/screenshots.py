@@ -17,7 +17,7 @@ from typing import Any
 
 WIDTH, HEIGHT = 460, 760
 STATES = ("idle", "contacts", "history", "ringing", "connected", "outcome", "signin", "confirm", "confirm-premium",
-          "settings")
+          "settings", "signin-ringostat")
 
 
 async def _until(check: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -129,7 +129,8 @@ async def _shoot_theme(app: Any, service: Any, sandbox_url: str, out: Path, mode
     _save(win, out, f"outcome-{mode}")
     win.call_panel.dismissed.emit()
 
-    for name, opener in (("signin", win.open_sign_in), ("settings", win.open_settings)):
+    for name, opener in (("signin", win.open_sign_in), ("settings", win.open_settings),
+                         ("signin-ringostat", lambda: win.open_sign_in("ringostat"))):
         before = list(win.dialogs)
         opener()
         await _settle()

@@ -4,7 +4,8 @@
   resend countdown) or known (password).
 * RingCentral: "Sign in with browser" (OAuth in the user's browser, via ``QDesktopServices``) or a JWT
   credential with the app's client ID and secret.
-* Called.in: an API key. Ringostat: auth key, project ID and extension.
+* Called.in: an API key. Ringostat: auth key, the method (simple: calls from the project's phone number,
+  the "extension"; extended: rings the user's own phone first, needs the project ID).
 
 While the service works, a busy bar runs and the page's inputs are disabled; a failure shows the service's
 message (cause and fix) in red under the fields, and the user can correct and retry. Nothing raises out.
@@ -222,7 +223,7 @@ class SignInDialog(QtWidgets.QDialog):
         if SignInKind.OAUTH_BROWSER in kinds:
             return "your browser, or a JWT credential"
         if caps.provider_id == "ringostat":
-            return "auth key, project ID and extension"
+            return "auth key, and the project's number or ID"
         return "API key"
 
     def _build_ringez_email(self) -> _Page:
@@ -297,14 +298,47 @@ class SignInDialog(QtWidgets.QDialog):
     def _build_ringostat(self) -> _Page:
         page = _Page("ringostatPage", "Sign in to Ringostat")
         self.auth_key_edit = _field("Auth key", "Ringostat auth key", secret=True)
-        self.project_edit = _field("Project ID", "Ringostat project ID")
-        self.extension_edit = _field("Extension (SIP login)", "Your extension")
-        page.layout_.addWidget(_heading("Find these under Integrations → Ringostat API in your project."))
+        self.method_simple = QtWidgets.QRadioButton("Si&mple: calls from the project's number first")
+        self.method_simple.setAccessibleName("Simple method: calls from the project's phone number first")
+        self.method_extended = QtWidgets.QRadioButton("Exte&nded: rings your own phone first")
+        self.method_extended.setAccessibleName("Extended method: rings your own phone first")
+        self.method_group = QtWidgets.QButtonGroup(page)
+        methods = QtWidgets.QWidget()
+        methods.setAccessibleName("How Ringostat connects your calls")
+        box = QtWidgets.QVBoxLayout(methods)
+        box.setContentsMargins(0, 0, 0, 0)
+        for button in (self.method_simple, self.method_extended):
+            self.method_group.addButton(button)
+            box.addWidget(button)
+        self.method_simple.setChecked(True)
+        self.project_edit = _field("Project ID, e.g. 11111", "Ringostat project ID")
+        self.extension_edit = _field("Project phone number, e.g. 380441112233", "Extension: a project phone number")
+        self.extension_help = _heading("The extension is a phone number of your project connected as "
+                                       "<i>incoming</i> (Virtual PBX → Connect phone numbers), not a SIP login.")
+        self.extension_help.setObjectName("ringostatExtensionHelp")
+        page.layout_.addWidget(_heading("Find the Auth-key in your Ringostat project settings "
+                                        "(Integrations → Ringostat API)."))
         page.add_row("&Auth key:", self.auth_key_edit)
+        page.form.addRow("Method:", methods)
+        page.inputs.extend([self.method_simple, self.method_extended])  # disabled while busy, in the tab order
         page.add_row("&Project ID:", self.project_edit)
         page.add_row("E&xtension:", self.extension_edit)
+        page.form.addRow("", self.extension_help)
+        self.method_simple.toggled.connect(self._ringostat_method_changed)
+        self._ringostat_method_changed()
         self._finish_page(page, "&Sign in", self.sign_in_ringostat, "Sign in to Ringostat")
         return page
+
+    @property
+    def ringostat_method(self) -> str:
+        return "simple" if self.method_simple.isChecked() else "extended"
+
+    def _ringostat_method_changed(self, *_: object) -> None:
+        """Say which field the chosen method needs (the other one is optional)."""
+        simple = self.ringostat_method == "simple"
+        self.project_edit.setPlaceholderText("Project ID, e.g. 11111" + (" (optional)" if simple else ""))
+        self.extension_edit.setPlaceholderText("Project phone number, e.g. 380441112233"
+                                               + ("" if simple else " (optional)"))
 
     # ------------------------------------------------------------------------------------- navigation
 
@@ -552,11 +586,14 @@ class SignInDialog(QtWidgets.QDialog):
                                   self.api_key_edit))
 
     def sign_in_ringostat(self) -> None:
-        if self._busy or not self._require((self.auth_key_edit, "Paste your Ringostat auth key."),
-                                           (self.project_edit, "Enter your Ringostat project ID."),
-                                           (self.extension_edit, "Enter your extension (SIP login).")):
+        method = self.ringostat_method
+        needed = ((self.extension_edit, "The simple method needs the extension: a phone number of your project "
+                                        "connected as incoming (Virtual PBX → Connect phone numbers).")
+                  if method == "simple" else
+                  (self.project_edit, "The extended method needs your Ringostat project ID."))
+        if self._busy or not self._require((self.auth_key_edit, "Paste your Ringostat auth key."), needed):
             return
-        self._start(self._sign_in("ringostat", {"auth_key": self.auth_key_edit.text().strip(),
+        self._start(self._sign_in("ringostat", {"auth_key": self.auth_key_edit.text().strip(), "method": method,
                                                 "project_id": self.project_edit.text().strip(),
                                                 "extension": self.extension_edit.text().strip()},
                                   self.auth_key_edit))

@@ -167,8 +167,53 @@ def test_missing_fields_are_named_without_a_request(service: DialerService, qtbo
     dialog.show()
     qtbot.keyClicks(dialog.auth_key_edit, "key")
     qtbot.mouseClick(dialog.ringostat_page.primary, Qt.MouseButton.LeftButton)
-    assert dialog.error_label.text() == "Enter your Ringostat project ID."
+    assert dialog.error_label.text().startswith("The simple method needs the extension: a phone number of your "
+                                                "project connected as incoming")
     assert not dialog.busy
+    dialog.method_extended.click()
+    qtbot.mouseClick(dialog.ringostat_page.primary, Qt.MouseButton.LeftButton)
+    assert dialog.error_label.text() == "The extended method needs your Ringostat project ID."
+    assert not dialog.busy and service.accounts.list() == []
+
+
+def test_ringostat_page_shows_the_method_choice_and_what_the_extension_is(service: DialerService,
+                                                                          qtbot: Any) -> None:
+    dialog = SignInDialog(service, "ringostat")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.method_simple.isVisible() and dialog.method_extended.isVisible()
+    assert dialog.method_simple.isChecked() and dialog.ringostat_method == "simple"
+    help_text = dialog.extension_help.text()
+    assert "phone number of your project" in help_text and "Virtual PBX → Connect phone numbers" in help_text
+    assert "not a SIP login" in help_text and dialog.extension_help.isVisible()
+    assert "SIP" not in dialog.extension_edit.placeholderText()
+    assert "own phone first" in dialog.method_extended.text()
+
+
+@pytest.mark.parametrize(("method", "path"), [("simple", "/callback/outward_call"), ("extended", "/a/v2")])
+def test_the_method_chosen_at_sign_in_is_saved_and_used(service: DialerService, sandbox_url: str, qtbot: Any,
+                                                        method: str, path: str) -> None:
+    from dialer.core.calls import Origin
+
+    creds = httpx.get(f"{sandbox_url}/_sandbox/credentials", timeout=5).json()["ringostat"]
+    dialog = SignInDialog(service, "ringostat")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.auth_key_edit, creds["auth_key"])
+    qtbot.keyClicks(dialog.project_edit, creds["project_id"])
+    qtbot.keyClicks(dialog.extension_edit, creds["extension"])
+    (dialog.method_simple if method == "simple" else dialog.method_extended).click()
+    with qtbot.waitSignal(dialog.signedIn, timeout=10_000) as blocker:
+        qtbot.mouseClick(dialog.ringostat_page.primary, Qt.MouseButton.LeftButton)
+    account = blocker.args[0]
+    assert account.detail.startswith(f"{method} method")
+    service.settings.own_number = "+14155559876"  # set for other providers: must not switch the method
+    plan = service.calls.prepare("+14155550100", origin=Origin.WINDOW, account_id=account.id)
+    if method == "simple":
+        assert "+1 415-555-9876" not in plan.rings_first and creds["extension"] in plan.rings_first
+    run(qtbot, service.calls.place(plan, confirmed=True))
+    sent = httpx.get(f"{sandbox_url}/_sandbox/requests", timeout=5).json()["requests"]
+    assert [r["path"] for r in sent if r["path"] in ("/callback/outward_call", "/a/v2")] == [path]
 
 
 def test_ringcentral_browser_sign_in_completes_through_the_browser(service: DialerService, sandbox_url: str,

@@ -232,3 +232,88 @@ def test_dtmf_in_a_direct_call_goes_when_answered(cli_env: dict[str, str], creds
 def test_dtmf_delay_is_documented_in_help(cli_env: dict[str, str]) -> None:
     out = dialer(cli_env, "call", "--help").stdout
     assert "--dtmf-delay SECONDS" in out and "default 15" in out
+
+def test_a_status_that_never_changes_exits_3_with_an_honest_history_row(cli_env: dict[str, str],
+                                                                        creds: dict[str, Any],
+                                                                        sandbox_url: str) -> None:
+    login(cli_env, "ringcentral", creds)
+    # The sandbox almost stops its clock: the call stays where it is, as a provider that stops reporting.
+    httpx.post(f"{sandbox_url}/_sandbox/config", json={"speed": 0.0001}, timeout=5).raise_for_status()
+    result = dialer(cli_env, "call", ANSWERED, "--provider", "ringcentral", "--from", OWN, "--yes",
+                    "--ring-timeout", "1")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "stopped following the call" in result.stderr and "Check your phone" in result.stderr
+    rows = json.loads(dialer(cli_env, "history", "--json").stdout)
+    assert len(rows) == 1 and rows[0]["finished"] and rows[0]["state"] == "unknown"
+    assert "stopped following the call" in rows[0]["error"]
+    assert len(sandbox_calls(sandbox_url, "ringcentral")) == 1  # placed once, never re-sent
+
+
+def test_a_bad_ring_timeout_places_nothing(cli_env: dict[str, str], creds: dict[str, Any],
+                                           sandbox_url: str) -> None:
+    login(cli_env, "ringez", creds)
+    result = dialer(cli_env, "call", ANSWERED, "--from", OWN, "--yes", "--ring-timeout", "0")
+    assert result.returncode == 2 and "--ring-timeout" in result.stderr
+    assert sandbox_calls(sandbox_url, "ringez") == []
+
+
+@pytest.mark.parametrize(("number", "own", "named"), [
+    ("+33 1 23 45 67 89", OWN, "+33 1 23 45 67 89"),   # France: 9 national digits
+    ("+49 30 1234567", OWN, "+49 30 1234567"),         # Germany: 9
+    (ANSWERED, "+33 6 12 34 56 78", "+33 6 12 34 56 78"),  # my own phone: 9 digits after +33
+])
+def test_calledin_refuses_a_number_without_ten_national_digits_before_any_request(
+        cli_env: dict[str, str], creds: dict[str, Any], sandbox_url: str, number: str, own: str,
+        named: str) -> None:
+    login(cli_env, "calledin", creds)
+    result = dialer(cli_env, "call", number, "--provider", "calledin", "--from", own, "--yes")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert named in result.stderr and "exactly 10 digits after the country code" in result.stderr
+    sent = httpx.get(f"{sandbox_url}/_sandbox/requests", timeout=5).json()["requests"]
+    assert [r for r in sent if r["provider"] == "calledin"] == []
+    assert json.loads(dialer(cli_env, "history", "--json").stdout) == []  # nothing placed, nothing recorded
+
+
+def test_calledin_takes_a_uk_mobile_with_ten_national_digits(cli_env: dict[str, str], creds: dict[str, Any],
+                                                            sandbox_url: str) -> None:
+    login(cli_env, "calledin", creds)
+    result = dialer(cli_env, "call", "+44 7911 123456", "--provider", "calledin", "--from", OWN, "--yes",
+                    "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    (call,) = sandbox_calls(sandbox_url, "calledin")
+    assert call["to"] == "+447911123456"
+
+
+@pytest.mark.parametrize(("method", "path"), [("simple", "/callback/outward_call"), ("extended", "/a/v2")])
+def test_ringostat_method_is_chosen_at_login_shown_and_used(cli_env: dict[str, str], creds: dict[str, Any],
+                                                            sandbox_url: str, method: str, path: str) -> None:
+    c = creds["ringostat"]
+    result = dialer(cli_env, "login", "ringostat", "--auth-key-stdin", "--project-id", c["project_id"],
+                    "--extension", c["extension"], "--method", method, stdin=c["auth_key"] + "\n")
+    assert result.returncode == 0, result.stderr
+    listed = dialer(cli_env, "accounts")
+    assert f"{method} method" in listed.stdout
+    accounts = json.loads(dialer(cli_env, "accounts", "--json").stdout)
+    assert accounts[0]["detail"].startswith(f"{method} method")
+    # An own number (--from, as set for other providers) never switches the method.
+    call = dialer(cli_env, "call", ANSWERED, "--provider", "ringostat", "--from", OWN, "--yes")
+    assert call.returncode == 0, call.stdout + call.stderr
+    sent = httpx.get(f"{sandbox_url}/_sandbox/requests", timeout=5).json()["requests"]
+    assert [r["path"] for r in sent if r["provider"] == "ringostat"] == [path]
+    if method == "simple":
+        assert c["extension"] in call.stdout and "+1 415-555-9876" not in call.stdout  # what rings first
+
+
+def test_ringostat_login_help_says_the_extension_is_a_project_number(cli_env: dict[str, str]) -> None:
+    text = " ".join(dialer(cli_env, "login", "--help").stdout.split())
+    assert "a phone number of your project connected as incoming (Virtual PBX > Connect phone numbers)" in text
+    assert "not a SIP login" in text and "--method {simple,extended}" in text
+
+
+def test_ringostat_extended_login_without_project_is_refused(cli_env: dict[str, str],
+                                                             creds: dict[str, Any]) -> None:
+    c = creds["ringostat"]
+    result = dialer(cli_env, "login", "ringostat", "--auth-key-stdin", "--method", "extended",
+                    stdin=c["auth_key"] + "\n")
+    assert result.returncode != 0 and "project id" in result.stderr.lower()
+    assert json.loads(dialer(cli_env, "accounts", "--json").stdout) == []

@@ -9,6 +9,8 @@ import pytest
 
 from dialer.sandbox import SandboxServer
 
+from .helpers import Receiver
+
 
 @pytest.fixture(autouse=True)
 def _clean(sandbox_reset: SandboxServer) -> None:
@@ -19,3 +21,11 @@ def _clean(sandbox_reset: SandboxServer) -> None:
 def client(sandbox_http: httpx.Client) -> Iterator[httpx.Client]:
     """The shared keep-alive client (no cookies are involved, so sharing it is safe)."""
     yield sandbox_http
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A loopback HTTP server recording the GET callbacks it gets (Called.in's callback_url)."""
+    r = Receiver()
+    yield r
+    r.close()

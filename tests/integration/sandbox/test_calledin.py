@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
-
 import httpx
 import pytest
 
-from .helpers import advance, wait_for
+from .helpers import Receiver, advance, wait_for
 
 URL = "/api/clicktocall/"
 KEY = "sandbox-calledin-key"
@@ -27,42 +22,6 @@ def call(client: httpx.Client, **overrides: str) -> str:
     r = client.get(URL, params=params(**overrides))
     assert r.status_code == 200
     return r.text
-
-
-class Receiver:
-    """A tiny HTTP server that records the callbacks it gets."""
-
-    def __init__(self) -> None:
-        self.hits: list[dict[str, str]] = []
-        hits = self.hits
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                query = parse_qs(urlparse(self.path).query, keep_blank_values=True)
-                hits.append({k: v[0] for k, v in query.items()} | {"_path": urlparse(self.path).path})
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/called"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
 
 
 def test_success_places_a_bridge_call(client: httpx.Client) -> None:

@@ -53,7 +53,7 @@ def test_the_accept_hook_is_an_unknown_action_without_the_test_environment(
 
 def call_args(**overrides: Any) -> argparse.Namespace:
     values: dict[str, Any] = {"number": "+12015550123", "provider": None, "mode": None, "own_number": None,
-                              "dtmf": None, "dtmf_delay": None, "max_minutes": None, "yes": False,
+                              "dtmf": None, "dtmf_delay": None, "max_minutes": None, "ring_timeout": None, "yes": False,
                               "allow_premium": False, "json": False}
     values.update(overrides)
     return argparse.Namespace(**values)
@@ -61,7 +61,7 @@ def call_args(**overrides: Any) -> argparse.Namespace:
 
 @pytest.mark.parametrize("overrides", [{"yes": True}, {"json": True}, {"provider": "ringez"}, {"dtmf": "1"},
                                        {"mode": "direct"}, {"own_number": "+14155550123"}, {"max_minutes": 5},
-                                       {"dtmf_delay": 2.0}])
+                                       {"dtmf_delay": 2.0}, {"ring_timeout": 30.0}])
 def test_dialer_call_with_script_options_never_goes_to_the_window(overrides: dict[str, Any]) -> None:
     assert call_cmd._hand_off(call_args(**overrides)) is None
 
