@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dialer.service.accounts import AccountService
 from dialer.service.active import AccountView, ActiveCall, CallPlan
+from dialer.service.addressbooks import AddressBookError, AddressBookService, SyncResult, WriteConflict
 from dialer.service.app import DialerService
 from dialer.service.calls import CallService
 from dialer.service.errors import AccountError, DialError, ServiceError
@@ -18,6 +19,8 @@ __all__ = [
     "AccountError",
     "AccountService",
     "AccountView",
+    "AddressBookError",
+    "AddressBookService",
     "ActiveCall",
     "CallEvent",
     "CallPlan",
@@ -28,4 +31,6 @@ __all__ = [
     "HistoryService",
     "ServiceError",
     "Settings",
+    "SyncResult",
+    "WriteConflict",
 ]

@@ -1,0 +1,165 @@
+"""A real CardDAV server for the tests: Radicale on a free loopback port, in a subprocess.
+
+One server per test session (temporary storage folder, htpasswd users in plain text). Each test gets its
+own user (``dav``), so the address books one test creates are never seen by another, in any order.
+``dav`` is a small synchronous WebDAV helper acting as "another device" on the server: it creates
+address books (extended MKCOL), puts, changes and deletes cards.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytest.importorskip("radicale", reason="the CardDAV tests need Radicale: pip install -e .[test]")
+
+from dialer.carddav import _xml  # noqa: E402
+
+_users = itertools.count(1)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Radicale:
+    url: str
+    htpasswd: Path
+    storage: Path
+
+    def add_user(self, name: str, password: str) -> None:
+        with self.htpasswd.open("a", encoding="utf-8") as f:
+            f.write(f"{name}:{password}\n")
+
+
+@pytest.fixture(scope="session")
+def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
+    root = tmp_path_factory.mktemp("radicale")
+    htpasswd = root / "users"
+    htpasswd.write_text("", encoding="utf-8")
+    storage = root / "collections"
+    port = free_port()
+    log = (root / "radicale.log").open("w", encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "radicale", "--config", "",
+         "--server-hosts", f"127.0.0.1:{port}",
+         "--storage-filesystem-folder", str(storage),
+         "--auth-type", "htpasswd", "--auth-htpasswd-filename", str(htpasswd),
+         "--auth-htpasswd-encryption", "plain", "--auth-delay", "0",
+         "--rights-type", "owner_only", "--logging-level", "warning"],
+        stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url + "/.web/", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    raise RuntimeError("Radicale did not start: " + (root / "radicale.log").read_text()) from None
+                time.sleep(0.1)
+        yield Radicale(url, htpasswd, storage)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+class Dav:
+    """Another device on the server, for one user: makes address books and changes cards over HTTP."""
+
+    def __init__(self, server: Radicale, user: str, password: str) -> None:
+        self.server = server
+        self.user = user
+        self.password = password
+        self.http = httpx.Client(base_url=server.url, auth=(user, password), timeout=30)
+        self.http.request("PROPFIND", f"/{user}/", headers={"Depth": "0"})  # Radicale creates the principal
+
+    def close(self) -> None:
+        self.http.close()
+
+    def mkbook(self, slug: str, name: str) -> str:
+        response = self.http.request("MKCOL", f"/{self.user}/{slug}/", content=_xml.mkcol_addressbook(name),
+                                     headers={"Content-Type": "application/xml"})
+        assert response.status_code == 201, response.text
+        return f"/{self.user}/{slug}/"
+
+    def put(self, book: str, uid: str, name: str, *numbers: str, etag: str | None = None,
+            extra: str = "") -> str:
+        tels = "".join(f"TEL;TYPE=CELL:{n}\r\n" for n in numbers)
+        parts = name.split()
+        card = (f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{parts[-1]};{' '.join(parts[:-1])};;;\r\n"
+                f"{tels}{extra}END:VCARD\r\n")
+        headers = {"Content-Type": "text/vcard"}
+        if etag:
+            headers["If-Match"] = etag
+        response = self.http.put(f"{book}{uid}.vcf", content=card, headers=headers)
+        assert response.status_code in (201, 204), response.text
+        return str(response.headers["etag"])
+
+    def delete(self, book: str, uid: str) -> None:
+        assert self.http.delete(f"{book}{uid}.vcf").status_code in (200, 204)
+
+    def get(self, book: str, uid: str) -> httpx.Response:
+        return self.http.get(f"{book}{uid}.vcf")
+
+
+@pytest.fixture
+def dav(radicale: Radicale) -> Iterator[Dav]:
+    user = f"user{next(_users)}-{uuid.uuid4().hex[:6]}"
+    password = f"pw-{uuid.uuid4().hex}"
+    radicale.add_user(user, password)
+    helper = Dav(radicale, user, password)
+    try:
+        yield helper
+    finally:
+        helper.close()
+
+
+@dataclass
+class App:
+    """The app's side: its database, contacts and address-book service (secrets in memory)."""
+
+    db: object
+    contacts: object
+    books: object
+    secrets: object
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[App]:
+    from dialer.providers.secretstore import MemorySecretStore
+    from dialer.service.addressbooks import AddressBookService
+    from dialer.service.settings import Settings
+    from dialer.store.addressbooks import AddressBookStore
+    from dialer.store.contacts import ContactStore
+    from dialer.store.db import Database
+    from dialer.store.settings import SettingsStore
+
+    db = Database.open(tmp_path / "app.sqlite3")
+    contacts = ContactStore(db)
+    secrets = MemorySecretStore()
+    service = AddressBookService(AddressBookStore(db, contacts), secrets, Settings(SettingsStore(db)))
+    try:
+        yield App(db, contacts, service, secrets)
+    finally:
+        db.close()
