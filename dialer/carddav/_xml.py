@@ -114,7 +114,8 @@ def error_conditions(body: bytes) -> set[str]:
 
 
 def _serialise(root: ET.Element) -> bytes:
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return body
 
 
 def propfind(*names: str) -> bytes:

@@ -236,7 +236,7 @@ class AddressBookService:
         except AddressBookStoreError as exc:
             return SyncResult(book.id, book.account_label, book.name, error=str(exc))
         if skipped:
-            first_href, first_reason = skipped[0]
+            _href, first_reason = skipped[0]
             more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
             await asyncio.to_thread(self.store.record_error, book.id,
                                     f"{len(skipped)} card(s) could not be read and were left as they were: "

@@ -17,13 +17,14 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 pytest.importorskip("radicale", reason="the CardDAV tests need Radicale: pip install -e .[test]")
 
-from dialer.carddav import _xml  # noqa: E402
+from dialer.carddav import _xml
 
 _users = itertools.count(1)
 
@@ -163,3 +164,98 @@ def app(tmp_path: Path) -> Iterator[App]:
         yield App(db, contacts, service, secrets)
     finally:
         db.close()
+
+
+# ------------------------------------------------------------------------------- a faulty server in front
+
+FAULTS = ("html", "server-error", "redirect-loop", "malformed", "bad-card", "unauthorized", "forbidden",
+          "not-found")
+
+
+class FaultyProxy:
+    """A tiny Starlette app on loopback that forwards to Radicale, or answers as a broken server would.
+
+    ``fault`` (one of :data:`FAULTS`, or None) applies to requests whose method is in ``methods``: set
+    ``methods={"REPORT"}`` to break syncing while discovery still works. ``bad-card`` forwards, then
+    replaces the first vCard of a multiget answer with one that does not parse.
+    """
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.fault: str | None = None
+        self.methods: set[str] = {"PROPFIND", "REPORT", "GET", "PUT"}
+        self.url = ""
+
+    def app(self) -> Any:
+        from starlette.applications import Starlette
+        from starlette.requests import Request
+        from starlette.responses import Response
+        from starlette.routing import Route
+
+        async def handle(request: Request) -> Response:
+            path = request.url.path
+            if self.fault and request.method in self.methods:
+                fault = self.fault
+                if fault == "html":
+                    return Response("<!DOCTYPE html><html><body><h1>Sign in</h1></body></html>",
+                                    media_type="text/html")
+                if fault == "server-error":
+                    return Response("Internal Server Error", status_code=500, media_type="text/plain")
+                if fault == "redirect-loop":
+                    target = path[:-1] if path.endswith("/") else path + "/"
+                    return Response(status_code=302, headers={"Location": target})
+                if fault == "malformed":
+                    return Response('<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>',
+                                    status_code=207, media_type="application/xml")
+                if fault in ("unauthorized", "forbidden", "not-found"):
+                    status = {"unauthorized": 401, "forbidden": 403, "not-found": 404}[fault]
+                    return Response("no", status_code=status, media_type="text/plain",
+                                    headers={"WWW-Authenticate": 'Basic realm="x"'} if status == 401 else {})
+            headers = {k: v for k, v in request.headers.items()
+                       if k.lower() in ("authorization", "depth", "content-type", "if-match", "if-none-match")}
+            async with httpx.AsyncClient(base_url=self.upstream, timeout=30) as client:
+                upstream = await client.request(request.method, path, content=await request.body(), headers=headers)
+            body = upstream.content
+            if self.fault == "bad-card" and request.method == "REPORT" and b"addressbook-multiget" in (
+                    await request.body()):
+                body = _break_first_card(body)
+            keep = {k: v for k, v in upstream.headers.items() if k.lower() in ("content-type", "etag", "location")}
+            return Response(body, status_code=upstream.status_code, headers=keep)
+
+        methods = ["GET", "PUT", "DELETE", "PROPFIND", "REPORT", "MKCOL", "OPTIONS"]
+        return Starlette(routes=[Route("/{path:path}", handle, methods=methods)])
+
+
+def _break_first_card(body: bytes) -> bytes:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(body)
+    for element in root.iter("{urn:ietf:params:xml:ns:carddav}address-data"):
+        element.text = "BEGIN:VCARD\r\nVERSION:3.0\r\nthis line has no colon\r\nEND:VCARD\r\n"
+        break
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+@pytest.fixture
+def proxy(radicale: Radicale) -> Iterator[FaultyProxy]:
+    import threading
+
+    import uvicorn
+
+    stub = FaultyProxy(radicale.url)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(stub.app(), host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the stub server did not start")
+        time.sleep(0.02)
+    stub.url = f"http://127.0.0.1:{port}"
+    try:
+        yield stub
+    finally:
+        server.should_exit = True
+        thread.join(10)
