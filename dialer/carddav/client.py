@@ -425,8 +425,8 @@ class CardDavClient:
             headers["If-None-Match"] = "*"
         final, response = await self._send("PUT", url, body=vcard.encode("utf-8"), headers=headers)
         if response.status_code in (200, 201, 204):
-            etag: str | None = response.headers.get("etag")
-            return etag
+            new_etag: str | None = response.headers.get("etag")
+            return new_etag
         raise self._fail(final, response, "saving the contact")
 
 
