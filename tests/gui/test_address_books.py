@@ -17,7 +17,11 @@ from dialer.service.app import DialerService
 from dialer.store.contacts import Contact, ContactNumber
 from dialer.ui.contacts_view import ContactsView
 from tests.gui.conftest import run
-from tests.integration.carddav.conftest import Dav, dav, radicale  # noqa: F401 - fixtures
+from tests.integration.carddav import conftest as carddav
+from tests.integration.carddav.conftest import Dav
+
+radicale = carddav.radicale  # the Radicale fixtures, shared with tests/integration/carddav
+dav = carddav.dav
 
 
 @pytest.fixture
