@@ -157,17 +157,21 @@ class ContactStore:
     def update(self, contact: Contact) -> None:
         """Replace the stored contact with ``contact`` (name, numbers, favourite, note).
 
-        A read-only synced contact refuses every change but its (local) favourite star: its address book
-        is the place to edit it, and the next sync would undo a local edit anyway.
+        A synced contact refuses every change but its (local) favourite star: its address book is the
+        place to edit it (a writable one through ``AddressBookService.save``, which writes it back first);
+        a local-only edit would silently differ from the server.
         """
         if contact.id is None:
             raise ValueError("This contact has not been saved yet: add it before updating it.")
         stored = self.get(contact.id)
-        if stored is not None and stored.read_only:
+        if stored is not None and stored.address_book_id is not None:
             if (contact.name, contact.numbers, contact.note) != (stored.name, stored.numbers, stored.note):
-                raise ReadOnlyContact(
-                    f"{stored.name} comes from the address book “{stored.address_book}”, which this app "
-                    "only reads: edit the contact there (or allow editing for that address book).")
+                if stored.read_only:
+                    raise ReadOnlyContact(
+                        f"{stored.name} comes from the address book “{stored.address_book}”, which this app "
+                        "only reads: edit the contact there (or allow editing for that address book).")
+                raise ReadOnlyContact(f"{stored.name} belongs to the address book “{stored.address_book}”: save "
+                                      "the change through it (AddressBookService.save), not only here.")
             self.set_favourite(contact.id, contact.favourite)
             return
         self.replace(contact)

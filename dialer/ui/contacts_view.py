@@ -488,8 +488,9 @@ class ContactsView(QtWidgets.QWidget, BackgroundSteps):
         return editor
 
     def _save(self, contact: Contact) -> None:
-        if contact.id is not None and contact.address_book_id is not None:
-            self._start(self._save_to_book(contact))
+        stored = self._service.contacts.get(contact.id) if contact.id is not None else None
+        if stored is not None and stored.address_book_id is not None:
+            self._start(self._save_to_book(contact))  # written back to its server first
             return
         try:
             if contact.id is None:

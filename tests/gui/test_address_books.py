@@ -154,3 +154,46 @@ def test_the_list_stays_usable_while_a_sync_runs(view: ContactsView, service: Di
     qtbot.waitUntil(task.done, timeout=60_000)
     view.search_edit.setText("")
     assert service.contacts.count() == 121
+
+
+def _click_save(editor: Any) -> None:
+    from dialer.qt import QtWidgets
+
+    editor.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Save).click()
+
+
+def test_editing_a_writable_contact_writes_it_back_and_a_conflict_shows_theirs(
+        view: ContactsView, service: DialerService, dav: Dav, qtbot: Any) -> None:
+    family = dav.mkbook("family", "Family")
+    etag = dav.put(family, "ann", "Ann Smith", "+44 20 7946 0958")
+    dialog = view.add_address_book()
+    assert dialog is not None
+    dialog.preset.setCurrentIndex(4)
+    dialog.url_edit.setText(dav.server.url)
+    dialog.user_edit.setText(dav.user)
+    dialog.password_edit.setText(dav.password)
+    dialog.writable.setChecked(True)
+    with qtbot.waitSignal(dialog.added, timeout=20_000):
+        dialog.ok_button.click()
+    qtbot.waitUntil(lambda: view.sync_task is not None and view.sync_task.done(), timeout=30_000)
+
+    view.select_contact(view.model.row_at(0).contact_id)
+    editor = view.edit_selected()
+    assert editor is not None
+    editor.name_edit.setText("Ann Edited")
+    _click_save(editor)
+    qtbot.waitUntil(lambda: "Saved Ann Edited to “Family”" in view.status_label.text(), timeout=20_000)
+    assert "FN:Ann Edited" in dav.get(family, "ann").text
+
+    # Someone else changes the card; our next edit is refused and their version is shown.
+    theirs = dav.get(family, "ann")
+    dav.put(family, "ann", "Ann Theirs", "+44 20 7946 0000", etag=theirs.headers["etag"])
+    assert etag != theirs.headers["etag"]
+    view.select_contact(view.model.row_at(0).contact_id)
+    editor = view.edit_selected()
+    assert editor is not None
+    editor.name_edit.setText("Ann Mine")
+    _click_save(editor)
+    qtbot.waitUntil(lambda: "by someone else" in view.status_label.text(), timeout=20_000)
+    assert view.model.row_at(0).name == "Ann Theirs"
+    assert "Ann Mine" not in dav.get(family, "ann").text
