@@ -51,14 +51,18 @@ class AddressBookBar(QtWidgets.QWidget):
         self.add_button.setToolTip("Add an address book from iCloud, Nextcloud, Fastmail or any CardDAV server")
         self.sync_button.clicked.connect(self.syncRequested)
         self.add_button.clicked.connect(self.addRequested)
+        self.title = QtWidgets.QLabel("<b>Address books</b>")
         row = QtWidgets.QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.status_label, 1)
-        row.addWidget(self.sync_button, 0, Qt.AlignmentFlag.AlignTop)
-        row.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.title)
+        row.addStretch(1)
+        row.addWidget(self.sync_button)
+        row.addWidget(self.add_button)
         layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.setSpacing(4)
         layout.addLayout(row)
+        layout.addWidget(self.status_label)
         layout.addWidget(self.progress)
 
     def show_books(self, books: list[Any], *, syncing: bool = False) -> None:
@@ -73,7 +77,7 @@ class AddressBookBar(QtWidgets.QWidget):
         for book in books:
             name = html.escape(book.name)
             mode = "" if book.read_only else ", editable"
-            line = f"<b>{name}</b> ({html.escape(book.account_label)}): {book.contacts} contacts{mode}, " \
+            line = f"☁ <b>{name}</b> ({html.escape(book.account_label)}) · {book.contacts} contacts{mode} · " \
                    f"{synced_text(book.synced_at)}"
             if book.last_error:
                 colour = theme.accents().hangup

@@ -200,6 +200,33 @@ class ContactsModel(QtCore.QAbstractTableModel):
         return None
 
 
+class BookNameDelegate(QtWidgets.QStyledItemDelegate):
+    """The name cell, with a synced contact's address book written small and muted at its right end."""
+
+    def paint(self, painter: QtGui.QPainter, option: QtWidgets.QStyleOptionViewItem,
+              index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> None:
+        super().paint(painter, option, index)
+        item = index.data(ContactsModel.ROW_ROLE)
+        if not isinstance(item, ContactRow) or not item.address_book or not index.data():
+            return
+        font = QtGui.QFont(option.font)
+        font.setPointSizeF(max(font.pointSizeF() * 0.85, 6.0))
+        metrics = QtGui.QFontMetrics(font)
+        rect = option.rect.adjusted(0, 0, -6, 0)
+        name_width = QtGui.QFontMetrics(option.font).horizontalAdvance(item.name) + 40
+        room = rect.width() - name_width
+        if room < metrics.horizontalAdvance("…") * 3:
+            return
+        text = metrics.elidedText(item.address_book, Qt.TextElideMode.ElideRight, room)
+        painter.save()
+        painter.setFont(font)
+        selected = bool(option.state & QtWidgets.QStyle.StateFlag.State_Selected)
+        role = (QtGui.QPalette.ColorRole.HighlightedText if selected else QtGui.QPalette.ColorRole.PlaceholderText)
+        painter.setPen(option.palette.color(role))
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
+        painter.restore()
+
+
 class ImportSummaryDialog(QtWidgets.QDialog):
     """What an import did: counts, then every skipped entry and flagged number with its reason."""
 
@@ -270,6 +297,7 @@ class ContactsView(QtWidgets.QWidget, BackgroundSteps):
         self.table.setObjectName("contactsTable")
         self.table.setAccessibleName("Contacts and their numbers")
         self.table.setModel(self.model)
+        self.table.setItemDelegateForColumn(1, BookNameDelegate(self.table))
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -67,7 +67,7 @@ def test_add_two_address_books_sync_and_show_them(view: ContactsView, service: D
     add_through_dialog(view, qtbot, dav.server.url, dav.user, dav.password, "Radicale")
     qtbot.waitUntil(lambda: view.sync_task is not None and view.sync_task.done(), timeout=30_000)
     status = view.books_bar.status_label.text()
-    assert "<b>Family</b> (Radicale): 2 contacts" in status and "<b>Work</b> (Radicale): 1 contacts" in status
+    assert "<b>Family</b> (Radicale) · 2 contacts" in status and "<b>Work</b> (Radicale) · 1 contacts" in status
     assert "never synced" not in status
     assert "Address books synced: 3 added" in view.status_label.text()
     rows = {view.model.row_at(r).name: view.model.row_at(r) for r in range(view.model.rowCount())}
