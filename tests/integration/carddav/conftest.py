@@ -46,43 +46,51 @@ class Radicale:
             f.write(f"{name}:{password}\n")
 
 
-@pytest.fixture(scope="session")
-def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
-    root = tmp_path_factory.mktemp("radicale")
+def start_radicale(root: Path) -> tuple[Radicale, subprocess.Popen[bytes]]:
+    """Radicale on a free loopback port with its storage and users under ``root``; waits until it answers."""
     htpasswd = root / "users"
     htpasswd.write_text("", encoding="utf-8")
     storage = root / "collections"
     port = free_port()
-    log = (root / "radicale.log").open("w", encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "radicale", "--config", "",
-         "--server-hosts", f"127.0.0.1:{port}",
-         "--storage-filesystem-folder", str(storage),
-         "--auth-type", "htpasswd", "--auth-htpasswd-filename", str(htpasswd),
-         "--auth-htpasswd-encryption", "plain", "--auth-delay", "0",
-         "--rights-type", "owner_only", "--logging-level", "warning"],
-        stdout=log, stderr=subprocess.STDOUT)
+    with (root / "radicale.log").open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "radicale", "--config", "",
+             "--server-hosts", f"127.0.0.1:{port}",
+             "--storage-filesystem-folder", str(storage),
+             "--auth-type", "htpasswd", "--auth-htpasswd-filename", str(htpasswd),
+             "--auth-htpasswd-encryption", "plain", "--auth-delay", "0",
+             "--rights-type", "owner_only", "--logging-level", "warning"],
+            stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/.web/", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    raise RuntimeError("Radicale did not start: " + (root / "radicale.log").read_text()) from None
-                time.sleep(0.1)
-        yield Radicale(url, htpasswd, storage)
-    finally:
-        process.terminate()
+    deadline = time.monotonic() + 30
+    while True:
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            httpx.get(url + "/.web/", timeout=1)
+            break
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop_radicale(process)
+                raise RuntimeError("Radicale did not start: " + (root / "radicale.log").read_text()) from None
+            time.sleep(0.1)
+    return Radicale(url, htpasswd, storage), process
+
+
+def stop_radicale(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
+    server, process = start_radicale(tmp_path_factory.mktemp("radicale"))
+    try:
+        yield server
+    finally:
+        stop_radicale(process)
 
 
 class Dav:

@@ -1,0 +1,95 @@
+"""First sync of a 10,000-card CardDAV address book from a real server (``--quick``: 200 cards).
+
+Radicale runs on loopback in a subprocess (as in tests/integration/carddav); the cards are uploaded in
+one PUT, then the app adds the address book and syncs it through :class:`AddressBookService`. Figures:
+
+* ``first_sync_s``: the whole first sync (sync-collection listing, addressbook-multiget in batches,
+  parsing every vCard, one transaction into the store), end to end, server time included;
+* ``server_multiget_s``: the same multiget requests alone (httpx, nothing parsed or stored) in the same
+  run, the server's share as a baseline;
+* ``noop_sync_ms``: the next sync when nothing changed (one sync-collection round trip);
+* ``one_change_ms``: a sync after one card changed on the server;
+* ``upload_s`` and ``server_warmup_s``: setting up the server (not the app), for the record.
+
+Needs Radicale (``pip install radicale``, in the ``test`` extra). A figure, not a pass/fail check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+
+def run(quick: bool) -> dict[str, float]:
+    from dialer.carddav import CardDavClient, _xml
+    from dialer.providers.secretstore import MemorySecretStore
+    from dialer.service.addressbooks import AddressBookService
+    from dialer.service.settings import Settings
+    from dialer.store.addressbooks import AddressBookStore
+    from dialer.store.contacts import ContactStore
+    from dialer.store.db import Database
+    from dialer.store.settings import SettingsStore
+    from tests.integration.carddav.conftest import Dav, start_radicale, stop_radicale
+
+    size = 200 if quick else 10_000
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "server").mkdir()
+        server, process = start_radicale(root / "server")
+        try:
+            server.add_user("bench", "bench-pw")
+            dav = Dav(server, "bench", "bench-pw")
+            t0 = time.perf_counter()
+            book = dav.put_many("big", size)
+            upload_s = time.perf_counter() - t0
+            # Radicale reads and caches every uploaded card on its first listing (~11 ms a card here): warm
+            # that cache first, so the figures measure a sync against a server in its steady state.
+            t0 = time.perf_counter()
+            warm = dav.http.request("PROPFIND", book, headers={"Depth": "1"}, timeout=1200)
+            assert warm.status_code == 207
+            server_warmup_s = time.perf_counter() - t0
+            db = Database.open(root / "app.sqlite3")
+            books = AddressBookService(AddressBookStore(db, ContactStore(db)), MemorySecretStore(),
+                                       Settings(SettingsStore(db)))
+
+            async def scenario() -> dict[str, float]:
+                await books.add(server.url, "bench", "bench-pw", label="Bench")
+                t0 = time.perf_counter()
+                [first] = await books.sync()
+                first_s = time.perf_counter() - t0
+                assert first.error is None and first.added == size, first
+                t0 = time.perf_counter()
+                await books.sync()
+                noop_ms = (time.perf_counter() - t0) * 1000
+                dav.put(book, "big-7", "Changed Person", "+14155550199")
+                t0 = time.perf_counter()
+                [changed] = await books.sync()
+                one_ms = (time.perf_counter() - t0) * 1000
+                assert changed.changed == 1, changed
+                # Baseline: the same multiget batches, HTTP only.
+                async with CardDavClient(server.url + book, "bench", "bench-pw") as client:
+                    listing = await client.changes(server.url + book, None)
+                    hrefs = list(listing.etags)
+                    t0 = time.perf_counter()
+                    async with httpx.AsyncClient(auth=("bench", "bench-pw"), timeout=600) as http:
+                        for start in range(0, len(hrefs), client.batch):
+                            body = _xml.addressbook_multiget(hrefs[start:start + client.batch])
+                            response = await http.request("REPORT", server.url + book, content=body,
+                                                          headers={"Content-Type": "application/xml"})
+                            assert response.status_code == 207
+                    server_s = time.perf_counter() - t0
+                return {"cards": float(size), "first_sync_s": round(first_s, 2),
+                        "server_multiget_s": round(server_s, 2), "app_share_s": round(first_s - server_s, 2),
+                        "noop_sync_ms": round(noop_ms, 1), "one_change_ms": round(one_ms, 1),
+                        "upload_s": round(upload_s, 1), "server_warmup_s": round(server_warmup_s, 1)}
+
+            figures = asyncio.run(scenario())
+            db.close()
+            dav.close()
+            return figures
+        finally:
+            stop_radicale(process)
