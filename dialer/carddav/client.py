@@ -14,7 +14,7 @@ a loop is reported as one instead of spinning.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -384,22 +384,30 @@ class CardDavClient:
         """
         cards: list[Card] = []
         missing: list[str] = []
+        async for batch in self.fetch_batches(book_url, hrefs):
+            cards += batch.cards
+            missing += batch.missing
+            if progress is not None:
+                progress(len(cards) + len(missing), len(hrefs))
+        return Fetched(cards, missing)
+
+    async def fetch_batches(self, book_url: str, hrefs: Sequence[str]) -> AsyncIterator[Fetched]:
+        """Like :meth:`fetch`, one batch at a time (the caller can parse one while the next downloads)."""
         for start in range(0, len(hrefs), self.batch):
             wanted = list(hrefs[start:start + self.batch])
             _final, found = await self._multistatus("REPORT", book_url, _xml.addressbook_multiget(wanted),
                                                     "fetching contacts", None)
+            batch = Fetched([], [])
             for r in found.responses:
                 data = r.text(c("address-data"))
                 if r.status == 404 or (data is None and r.prop_status.get(c("address-data")) == 404):
-                    missing.append(r.href)
+                    batch.missing.append(r.href)
                 elif data is None:
                     raise BadResponse(f"{_host(book_url)} sent no vCard for {r.href}: your synced contacts are "
                                       "unchanged; try again later.")
                 else:
-                    cards.append(Card(r.href, r.text(d("getetag")), data))
-            if progress is not None:
-                progress(min(start + self.batch, len(hrefs)), len(hrefs))
-        return Fetched(cards, missing)
+                    batch.cards.append(Card(r.href, r.text(d("getetag")), data))
+            yield batch
 
     # ------------------------------------------------------------------------------------------ write-back
 

@@ -224,10 +224,8 @@ class AddressBookService:
                       if (known := by_key.get(href_key(href))) is None or etag is None or known.etag != etag]
             if progress is not None:
                 progress(book.name, 0, len(wanted))
-            fetched = await client.fetch(
-                book.url, wanted, None if progress is None else (lambda done, total: progress(book.name, done, total)))
-            removed += [by_key[k].href for k in map(href_key, fetched.missing) if k in by_key]
-            updates, skipped = await asyncio.to_thread(_parse_cards, fetched.cards, by_key)
+            updates, skipped, missing = await self._fetch_and_parse(client, book, wanted, by_key, progress)
+            removed += [by_key[k].href for k in map(href_key, missing) if k in by_key]
             counts = await asyncio.to_thread(self.store.apply, book.id, updates, removed,
                                              sync_token=listing.token, synced_at=self._stamp(), region=region)
         except CardDavError as exc:
@@ -243,6 +241,39 @@ class AddressBookService:
                                     f"{first_reason}{more}. Fix the card in your address book.")
         return SyncResult(book.id, book.account_label, book.name, counts.added, counts.changed, counts.removed,
                           full=listing.full, skipped=tuple(skipped))
+
+    @staticmethod
+    async def _fetch_and_parse(client: CardDavClient, book: AddressBook, wanted: builtins.list[str],
+                               by_key: dict[str, StoredCard], progress: Progress | None
+                               ) -> tuple[builtins.list[CardUpdate], builtins.list[tuple[str, str]],
+                                          builtins.list[str]]:
+        """Download batch after batch while a worker thread parses the one before (a two-stage pipeline)."""
+        updates: list[CardUpdate] = []
+        skipped: list[tuple[str, str]] = []
+        missing: list[str] = []
+        parsing: asyncio.Future[tuple[list[CardUpdate], list[tuple[str, str]]]] | None = None
+        done = 0
+
+        async def collect() -> None:
+            if parsing is not None:
+                parsed, bad = await parsing
+                updates.extend(parsed)
+                skipped.extend(bad)
+
+        try:
+            async for batch in client.fetch_batches(book.url, wanted):
+                await collect()
+                parsing = asyncio.ensure_future(asyncio.to_thread(_parse_cards, batch.cards, by_key))
+                missing += batch.missing
+                done += len(batch.cards) + len(batch.missing)
+                if progress is not None:
+                    progress(book.name, done, len(wanted))
+            await collect()
+        except BaseException:
+            if parsing is not None and not parsing.done():
+                parsing.cancel()
+            raise
+        return updates, skipped, missing
 
     # ---------------------------------------------------------------------------------------- write-back
 
