@@ -91,6 +91,7 @@ class AddressBookService:
         self._now = now
         self._client_factory = client_factory or (lambda url, user, password: CardDavClient(url, user, password))
         self._lock = asyncio.Lock()
+        self._running: asyncio.Task[object] | None = None
         self.last_results: list[SyncResult] = []
 
     def _stamp(self) -> str:
@@ -181,29 +182,47 @@ class AddressBookService:
                    progress: Progress | None = None) -> builtins.list[SyncResult]:
         """Sync every address book (or those of account ``label``); one failing does not stop the others."""
         async with self._lock:
-            accounts = self.store.accounts()
-            if label is not None:
-                accounts = [a for a in accounts if a.label == label]
-                if not accounts:
-                    raise AddressBookError(f"No address book named “{label}”.")
-            region = region or self._settings.default_region
-            results: list[SyncResult] = []
-            for account in accounts:
-                books = self.store.books(account.id)
-                try:
-                    client = await self._client(account)
-                except (AddressBookError, CardDavError) as exc:
-                    for book in books:
-                        self.store.record_error(book.id, str(exc))
-                        results.append(SyncResult(book.id, account.label, book.name, error=str(exc)))
-                    continue
-                try:
-                    for book in books:
-                        results.append(await self._sync_book(client, book, region, progress))
-                finally:
-                    await client.aclose()
-            self.last_results = results
-            return results
+            self._running = asyncio.current_task()
+            try:
+                return await self._sync_all(label, region, progress)
+            finally:
+                self._running = None
+
+    async def aclose(self) -> None:
+        """Stop a sync in progress (nothing of it is stored: each book is one transaction at its end)."""
+        task = self._running
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()
+            try:
+                await task
+            except BaseException:  # cancelled, or failed: either way it has stopped
+                log.debug("The address-book sync stopped at shutdown.")
+
+    async def _sync_all(self, label: str | None, region: str | None,
+                        progress: Progress | None) -> builtins.list[SyncResult]:
+        accounts = self.store.accounts()
+        if label is not None:
+            accounts = [a for a in accounts if a.label == label]
+            if not accounts:
+                raise AddressBookError(f"No address book named “{label}”.")
+        region = region or self._settings.default_region
+        results: list[SyncResult] = []
+        for account in accounts:
+            books = self.store.books(account.id)
+            try:
+                client = await self._client(account)
+            except (AddressBookError, CardDavError) as exc:
+                for book in books:
+                    self.store.record_error(book.id, str(exc))
+                    results.append(SyncResult(book.id, account.label, book.name, error=str(exc)))
+                continue
+            try:
+                for book in books:
+                    results.append(await self._sync_book(client, book, region, progress))
+            finally:
+                await client.aclose()
+        self.last_results = results
+        return results
 
     async def _sync_book(self, client: CardDavClient, book: AddressBook, region: str | None,
                          progress: Progress | None) -> SyncResult:
@@ -224,10 +243,11 @@ class AddressBookService:
                       if (known := by_key.get(href_key(href))) is None or etag is None or known.etag != etag]
             if progress is not None:
                 progress(book.name, 0, len(wanted))
-            updates, skipped, missing = await self._fetch_and_parse(client, book, wanted, by_key, progress)
+            updates, skipped, missing = await self._fetch_and_parse(client, book, wanted, by_key, region,
+                                                                    progress)
             removed += [by_key[k].href for k in map(href_key, missing) if k in by_key]
             counts = await asyncio.to_thread(self.store.apply, book.id, updates, removed,
-                                             sync_token=listing.token, synced_at=self._stamp(), region=region)
+                                             sync_token=listing.token, synced_at=self._stamp())
         except CardDavError as exc:
             await asyncio.to_thread(self.store.record_error, book.id, str(exc))
             return SyncResult(book.id, book.account_label, book.name, error=str(exc))
@@ -244,7 +264,7 @@ class AddressBookService:
 
     @staticmethod
     async def _fetch_and_parse(client: CardDavClient, book: AddressBook, wanted: builtins.list[str],
-                               by_key: dict[str, StoredCard], progress: Progress | None
+                               by_key: dict[str, StoredCard], region: str | None, progress: Progress | None
                                ) -> tuple[builtins.list[CardUpdate], builtins.list[tuple[str, str]],
                                           builtins.list[str]]:
         """Download batch after batch while a worker thread parses the one before (a two-stage pipeline)."""
@@ -263,7 +283,7 @@ class AddressBookService:
         try:
             async for batch in client.fetch_batches(book.url, wanted):
                 await collect()
-                parsing = asyncio.ensure_future(asyncio.to_thread(_parse_cards, batch.cards, by_key))
+                parsing = asyncio.ensure_future(asyncio.to_thread(_parse_cards, batch.cards, by_key, region))
                 missing += batch.missing
                 done += len(batch.cards) + len(batch.missing)
                 if progress is not None:
@@ -317,8 +337,8 @@ class AddressBookService:
         finally:
             await client.aclose()
         parsed = parse_card(vcard, f"the card {card.href}")
-        await asyncio.to_thread(self.store.store_card, contact.id, CardUpdate(card.href, etag, vcard, parsed),
-                                self._stamp(), region)
+        await asyncio.to_thread(self.store.store_card, contact.id,
+                                CardUpdate.of(card.href, etag, vcard, parsed, region), self._stamp())
         self.store.contacts.set_favourite(contact.id, contact.favourite)
         saved = self.store.contacts.get(contact.id)
         assert saved is not None
@@ -329,11 +349,11 @@ class AddressBookService:
             parsed = parse_card(theirs.vcard, f"the card {card.href}")
         except ContactImportError:
             return
-        self.store.store_card(card.contact_id, CardUpdate(card.href, theirs.etag, theirs.vcard, parsed),
-                              self._stamp(), region)
+        self.store.store_card(card.contact_id, CardUpdate.of(card.href, theirs.etag, theirs.vcard, parsed, region),
+                              self._stamp())
 
 
-def _parse_cards(cards: Iterable[carddav.Card], by_key: dict[str, StoredCard]
+def _parse_cards(cards: Iterable[carddav.Card], by_key: dict[str, StoredCard], region: str | None
                  ) -> tuple[list[CardUpdate], list[tuple[str, str]]]:
     """Parse fetched vCards (in a worker thread); an unreadable card is skipped and named, never stored."""
     updates: list[CardUpdate] = []
@@ -346,7 +366,7 @@ def _parse_cards(cards: Iterable[carddav.Card], by_key: dict[str, StoredCard]
         except ContactImportError as exc:
             skipped.append((card.href, str(exc)))
             continue
-        updates.append(CardUpdate(href, card.etag, card.vcard, parsed))
+        updates.append(CardUpdate.of(href, card.etag, card.vcard, parsed, region))
     return updates, skipped
 
 

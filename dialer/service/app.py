@@ -140,6 +140,7 @@ class DialerService:
         return self._callback_url
 
     async def aclose(self) -> None:
+        await self.address_books.aclose()
         await self.calls.aclose()
         await self.accounts.aclose()
         if self._listener is not None:

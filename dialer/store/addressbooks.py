@@ -59,12 +59,16 @@ class StoredCard:
 
 @dataclass(frozen=True)
 class CardUpdate:
-    """A card fetched from the server, parsed, ready to store."""
+    """A card fetched from the server, parsed and its numbers normalised (in a worker thread), ready to store."""
 
     href: str
     etag: str | None
     vcard: str
-    parsed: ParsedContact
+    contact: Contact
+
+    @classmethod
+    def of(cls, href: str, etag: str | None, vcard: str, parsed: ParsedContact, region: str | None) -> CardUpdate:
+        return cls(href, etag, vcard, contact_of(parsed, region))
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,7 @@ class AddressBookStore:
         return StoredCard(int(row[0]), int(row[1]), str(row[2]), row[3], row[4])
 
     def apply(self, book_id: int, updates: Iterable[CardUpdate], removed: Iterable[str], *,
-              sync_token: str | None, synced_at: str, region: str | None) -> ApplyCounts:
+              sync_token: str | None, synced_at: str) -> ApplyCounts:
         """Store one sync's outcome and its new token, all in one transaction."""
         added = changed = gone = 0
         with self.db.transaction() as conn:
@@ -185,44 +189,46 @@ class AddressBookStore:
                     conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
                     gone += 1
             for update in updates:
-                contact = _contact_of(update.parsed, region)
+                contact = update.contact
                 contact_id = known.get(update.href)
                 if contact_id is None:
-                    contact.id = self.contacts._insert(conn, contact, synced_at)
-                    known[update.href] = contact.id
+                    cur = conn.execute(
+                        "INSERT INTO contacts(name, name_folded, favourite, note, created_at, updated_at, "
+                        "address_book_id, href, etag, vcard, read_only) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (contact.name, folded_name(contact.name), contact.note, synced_at, synced_at, book_id,
+                         update.href, update.etag, update.vcard, read_only))
+                    contact_id = int(cur.lastrowid or 0)
+                    ContactStore._write_children(conn, contact_id, contact)
+                    known[update.href] = contact_id
                     added += 1
                 else:
-                    contact.id = contact_id
-                    self._overwrite(conn, contact, synced_at)
+                    self._overwrite(conn, contact_id, contact, synced_at)
+                    conn.execute("UPDATE contacts SET etag = ?, vcard = ?, read_only = ? WHERE id = ?",
+                                 (update.etag, update.vcard, read_only, contact_id))
                     changed += 1
-                conn.execute("UPDATE contacts SET address_book_id = ?, href = ?, etag = ?, vcard = ?, "
-                             "read_only = ? WHERE id = ?",
-                             (book_id, update.href, update.etag, update.vcard, read_only, contact.id))
             conn.execute("UPDATE address_books SET sync_token = ?, synced_at = ?, last_error = NULL WHERE id = ?",
                          (sync_token, synced_at, book_id))
         return ApplyCounts(added, changed, gone)
 
-    def store_card(self, contact_id: int, update: CardUpdate, now: str, region: str | None) -> None:
+    def store_card(self, contact_id: int, update: CardUpdate, now: str) -> None:
         """Replace one synced card (after a write-back, or the server's version after a conflict)."""
-        contact = _contact_of(update.parsed, region)
-        contact.id = contact_id
         with self.db.transaction() as conn:
-            self._overwrite(conn, contact, now)
+            self._overwrite(conn, contact_id, update.contact, now)
             conn.execute("UPDATE contacts SET etag = ?, vcard = ? WHERE id = ?",
                          (update.etag, update.vcard, contact_id))
 
     @staticmethod
-    def _overwrite(conn: sqlite3.Connection, contact: Contact, now: str) -> None:
+    def _overwrite(conn: sqlite3.Connection, contact_id: int, contact: Contact, now: str) -> None:
         """Name, numbers and note from the server; the local favourite star stays."""
         conn.execute("UPDATE contacts SET name = ?, name_folded = ?, note = ?, updated_at = ? WHERE id = ?",
-                     (contact.name, folded_name(contact.name), contact.note, now, contact.id))
-        conn.execute("DELETE FROM contact_numbers WHERE contact_id = ?", (contact.id,))
-        conn.execute("DELETE FROM contact_words WHERE contact_id = ?", (contact.id,))
-        assert contact.id is not None
-        ContactStore._write_children(conn, contact.id, contact)
+                     (contact.name, folded_name(contact.name), contact.note, now, contact_id))
+        conn.execute("DELETE FROM contact_numbers WHERE contact_id = ?", (contact_id,))
+        conn.execute("DELETE FROM contact_words WHERE contact_id = ?", (contact_id,))
+        ContactStore._write_children(conn, contact_id, contact)
 
 
-def _contact_of(parsed: ParsedContact, region: str | None) -> Contact:
+def contact_of(parsed: ParsedContact, region: str | None) -> Contact:
+    """The contact a parsed card becomes: numbers normalised, a name even when the card has none."""
     numbers = contact_numbers(parsed, region)
     name = parsed.name or (numbers[0].raw if numbers else "") or "(no name)"
     return Contact(None, name, numbers, favourite=False, note=parsed.note)
