@@ -60,6 +60,10 @@ def register(sub: Any) -> None:
     a = actions.add_parser("remove", help="forget an address-book account and its contacts (local ones stay)")
     a.add_argument("label")
     a.set_defaults(func=_sync_remove)
+    a = actions.add_parser("every", help="how often the window syncs on its own, in minutes (0: only at start "
+                                         "and on demand; default 30)")
+    a.add_argument("minutes", type=int)
+    a.set_defaults(func=_sync_every)
 
 
 def _fail(message: str) -> int:
@@ -233,6 +237,7 @@ async def _sync_list_async(args: argparse.Namespace) -> int:
     async with await DialerService.open() as service:
         accounts = service.address_books.accounts()
         books = service.address_books.books()
+        minutes = service.address_books.sync_minutes
     if args.json:
         print(json.dumps([
             {"label": a.label, "url": a.url, "user": a.username,
@@ -243,6 +248,9 @@ async def _sync_list_async(args: argparse.Namespace) -> int:
         return 0
     if not accounts:
         print("No address books yet. Add one with: dialer contacts sync add URL --user NAME --password-stdin")
+    else:
+        print(f"The window syncs at start and every {minutes} minutes." if minutes
+              else "The window syncs at start and on demand (automatic sync is off).")
     for a in accounts:
         print(f"{a.label}  ({a.username} at {a.url})")
         for b in (b for b in books if b.account_id == a.id):
@@ -268,4 +276,21 @@ async def _sync_remove_async(args: argparse.Namespace) -> int:
             print(f"dialer: {exc}", file=sys.stderr)
             return 1
     print(f"Removed “{args.label}” and its {removed} contact(s); local contacts are unchanged.")
+    return 0
+
+
+def _sync_every(args: argparse.Namespace) -> int:
+    return _run(_sync_every_async(args))
+
+
+async def _sync_every_async(args: argparse.Namespace) -> int:
+    from dialer.service import DialerService, ServiceError
+
+    async with await DialerService.open() as service:
+        try:
+            service.address_books.sync_minutes = args.minutes
+        except ServiceError as exc:
+            return _fail(str(exc))
+    print(f"The window now syncs address books every {args.minutes} minutes." if args.minutes
+          else "Automatic sync is off: the window syncs at start and when you click Sync now.")
     return 0

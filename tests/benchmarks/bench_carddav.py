@@ -97,6 +97,63 @@ def run(quick: bool) -> dict[str, float]:
             figures = asyncio.run(scenario())
             db.close()
             dav.close()
-            return figures
         finally:
             stop_radicale(process)
+        figures["app_only_first_sync_s"] = round(_app_only(size, root), 2)
+        return figures
+
+
+def _app_only(size: int, root: Path) -> float:
+    """The same first sync against an instant in-process server (httpx.MockTransport): the app's own time."""
+    import xml.etree.ElementTree as ET
+    from html import escape
+
+    from dialer.carddav import CardDavClient
+    from dialer.providers.secretstore import MemorySecretStore
+    from dialer.service.addressbooks import AddressBookService
+    from dialer.service.settings import Settings
+    from dialer.store.addressbooks import AddressBookStore
+    from dialer.store.contacts import ContactStore
+    from dialer.store.db import Database
+    from dialer.store.settings import SettingsStore
+
+    book = "https://dav.example.com/me/big/"
+    cards = {f"/me/big/{i}.vcf": (f'"{i}"', f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{i}\r\nFN:Person {i}\r\n"
+                                           f"N:{i};Person;;;\r\nTEL;TYPE=CELL:+1415555{i % 10000:04d}\r\n"
+                                           "END:VCARD\r\n") for i in range(size)}
+    head = '<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav">'
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        root_el = ET.fromstring(request.content)
+        if root_el.tag == "{DAV:}sync-collection":
+            body = head + "".join(f"<d:response><d:href>{h}</d:href><d:propstat><d:prop><d:getetag>{e}</d:getetag>"
+                                  "</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
+                                  for h, (e, _v) in cards.items()) + "<d:sync-token>t1</d:sync-token></d:multistatus>"
+        else:
+            hrefs = [h.text or "" for h in root_el.iter("{DAV:}href")]
+            body = head + "".join(
+                f"<d:response><d:href>{h}</d:href><d:propstat><d:prop><d:getetag>{cards[h][0]}</d:getetag>"
+                f"<c:address-data>{escape(cards[h][1])}</c:address-data></d:prop>"
+                "<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>" for h in hrefs) + "</d:multistatus>"
+        return httpx.Response(207, content=body.encode(), headers={"Content-Type": "application/xml"})
+
+    db = Database.open(root / "app-only.sqlite3")
+    secrets = MemorySecretStore()
+    store = AddressBookStore(db, ContactStore(db))
+    account = store.add_account("Instant", "https://dav.example.com/", "me", [(book, "Big")], "now")
+    secrets.set(f"carddav:{account}", "password", "pw")
+    books = AddressBookService(store, secrets, Settings(SettingsStore(db)),
+                               client_factory=lambda url, user, pw: CardDavClient(
+                                   url, user, pw, transport=httpx.MockTransport(handler)))
+
+    async def scenario() -> float:
+        t0 = time.perf_counter()
+        [result] = await books.sync()
+        elapsed = time.perf_counter() - t0
+        assert result.added == size, result
+        return elapsed
+
+    try:
+        return asyncio.run(scenario())
+    finally:
+        db.close()

@@ -66,6 +66,8 @@ def test_add_sync_list_remove(dav: Dav, env: dict[str, str]) -> None:
     listed = json.loads(dialer(env, "contacts", "sync", "list", "--json").stdout)
     assert [(b["name"], b["contacts"], b["last_error"]) for b in listed[0]["address_books"]] == [
         ("Family", 1, None), ("Work", 2, None)]
+    assert dialer(env, "contacts", "sync", "every", "15").returncode == 0
+    assert "every 15 minutes" in dialer(env, "contacts", "sync", "list").stdout
     contacts = dialer(env, "contacts", "list").stdout
     assert "Bob Jones  +12125550123 (mobile)  [Family]" in contacts
 
