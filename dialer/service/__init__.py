@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dialer.service.accounts import AccountService
 from dialer.service.active import AccountView, ActiveCall, CallPlan
+from dialer.service.addressbooks import AddressBookError, AddressBookService, SyncResult, WriteConflict
 from dialer.service.app import DialerService
 from dialer.service.calls import CallService
 from dialer.service.errors import AccountError, DialError, ServiceError
@@ -20,6 +21,8 @@ __all__ = [
     "AccountService",
     "AccountView",
     "ActiveCall",
+    "AddressBookError",
+    "AddressBookService",
     "CallEvent",
     "CallPlan",
     "CallService",
@@ -30,4 +33,6 @@ __all__ = [
     "HistoryService",
     "ServiceError",
     "Settings",
+    "SyncResult",
+    "WriteConflict",
 ]

@@ -17,6 +17,7 @@ from typing import Any
 from dialer.providers.secretstore import SecretStoreLike
 from dialer.service.accounts import AccountService, set_sandbox_env
 from dialer.service.active import AccountView
+from dialer.service.addressbooks import AddressBookService
 from dialer.service.callbacks import CallbackListener
 from dialer.service.calls import CallService
 from dialer.service.errors import AccountError
@@ -25,6 +26,7 @@ from dialer.service.library import ContactService, HistoryService
 from dialer.service.planner import Planner
 from dialer.service.settings import Settings
 from dialer.store.accounts import AccountStore
+from dialer.store.addressbooks import AddressBookStore
 from dialer.store.contacts import ContactStore
 from dialer.store.db import Database
 from dialer.store.history import HistoryStore
@@ -70,6 +72,7 @@ class DialerService:
         self.accounts = AccountService(store=AccountStore(db), secrets=secrets,
                                        extra_settings=self._extra_settings, after_demo=self._after_demo)
         self.contacts = ContactService(ContactStore(db), self.settings)
+        self.address_books = AddressBookService(AddressBookStore(db, self.contacts.store), secrets, self.settings)
         self.history = HistoryService(HistoryStore(db), self.accounts)
         planner = Planner(settings=self.settings, accounts=self.accounts.list,
                           balance_of=self.accounts.last_balance, contact_name=self.contacts.name_for)
@@ -143,6 +146,7 @@ class DialerService:
         return self._callback_url
 
     async def aclose(self) -> None:
+        await self.address_books.aclose()
         await self.calls.aclose()
         await self.accounts.aclose()
         if self._listener is not None:

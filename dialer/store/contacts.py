@@ -74,6 +74,9 @@ class Contact:
     numbers: list[ContactNumber] = field(default_factory=list)
     favourite: bool = False
     note: str = ""
+    address_book_id: int | None = None  # a synced contact's address book (None: a local contact)
+    address_book: str = ""  # that address book's name, to mark the contact with
+    read_only: bool = False  # synced from an address book that is not written back to
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,11 @@ class ContactMatch:
     number: str
     label: str
     matched_by: str  # "name" | "number" | "t9"
+    address_book: str = ""  # the address book it was synced from ("" for a local contact)
+
+
+class ReadOnlyContact(ValueError):
+    """A change to a contact synced from an address book the app only reads."""
 
 
 def _now() -> str:
@@ -175,7 +183,34 @@ class ContactStore:
         return count
 
     def update(self, contact: Contact) -> None:
-        """Replace the stored contact with ``contact`` (name, numbers, favourite, note)."""
+        """Replace the stored contact with ``contact`` (name, numbers, favourite, note).
+
+        A synced contact refuses every change but its (local) favourite star: its address book is the
+        place to edit it (a writable one through ``AddressBookService.save``, which writes it back first);
+        a local-only edit would silently differ from the server.
+        """
+        if contact.id is None:
+            raise ValueError("This contact has not been saved yet: add it before updating it.")
+        stored = self.get(contact.id)
+        if stored is not None and stored.address_book_id is not None:
+            if (contact.name, contact.numbers, contact.note) != (stored.name, stored.numbers, stored.note):
+                if stored.read_only:
+                    raise ReadOnlyContact(
+                        f"{stored.name} comes from the address book “{stored.address_book}”, which this app "
+                        "only reads: edit the contact there (or allow editing for that address book).")
+                raise ReadOnlyContact(f"{stored.name} belongs to the address book “{stored.address_book}”: save "
+                                      "the change through it (AddressBookService.save), not only here.")
+            self.set_favourite(contact.id, contact.favourite)
+            return
+        self.replace(contact)
+
+    def set_favourite(self, contact_id: int, favourite: bool) -> None:
+        """Star or unstar a contact (a local mark, also allowed on read-only synced contacts)."""
+        self.db.execute("UPDATE contacts SET favourite = ?, updated_at = ? WHERE id = ?",
+                        (int(favourite), _now(), contact_id))
+
+    def replace(self, contact: Contact) -> None:
+        """Overwrite name, numbers, favourite and note, read-only or not (sync and write-back use this)."""
         if contact.id is None:
             raise ValueError("This contact has not been saved yet: add it before updating it.")
         with self.db.transaction() as conn:
@@ -192,7 +227,15 @@ class ContactStore:
             self._write_children(conn, contact.id, contact)
 
     def delete(self, contact_id: int) -> None:
-        """Delete a contact; its numbers and search words go with it (foreign-key cascade)."""
+        """Delete a contact; its numbers and search words go with it (foreign-key cascade).
+
+        A synced contact is refused: the next full sync would bring it back; remove it in its address book.
+        """
+        row = self.db.query_one("SELECT c.name, b.name FROM contacts c JOIN address_books b "
+                                "ON b.id = c.address_book_id WHERE c.id = ?", (contact_id,))
+        if row is not None:
+            raise ReadOnlyContact(f"{row[0]} comes from the address book “{row[1]}”: delete it there, and the "
+                                  "next sync removes it here.")
         self.db.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
 
     # ------------------------------------------------------------------------------------------- reads
@@ -202,9 +245,12 @@ class ContactStore:
             return {}
         marks = ",".join("?" * len(ids))
         contacts = {
-            int(r["id"]): Contact(int(r["id"]), str(r["name"]), [], bool(r["favourite"]), str(r["note"]))
-            for r in self.db.query(f"SELECT id, name, favourite, note FROM contacts WHERE id IN ({marks})",
-                                   list(ids))
+            int(r["id"]): Contact(int(r["id"]), str(r["name"]), [], bool(r["favourite"]), str(r["note"]),
+                                  r["address_book_id"], str(r["book"] or ""), bool(r["read_only"]))
+            for r in self.db.query(
+                "SELECT c.id, c.name, c.favourite, c.note, c.address_book_id, c.read_only, b.name AS book "
+                f"FROM contacts c LEFT JOIN address_books b ON b.id = c.address_book_id WHERE c.id IN ({marks})",
+                list(ids))
         }
         for r in self.db.query(
             f"SELECT contact_id, label, raw, e164, valid FROM contact_numbers WHERE contact_id IN ({marks}) "
@@ -236,10 +282,15 @@ class ContactStore:
         loaded = self._load(ids)
         return [loaded[i] for i in ids]
 
-    def find_by_number(self, e164: str) -> Contact | None:
-        """The (oldest) contact that has ``e164`` among its numbers."""
-        row = self.db.query_one(
-            "SELECT contact_id FROM contact_numbers WHERE e164 = ? ORDER BY contact_id LIMIT 1", (e164,))
+    def find_by_number(self, e164: str, *, local_only: bool = False) -> Contact | None:
+        """The (oldest) contact that has ``e164`` among its numbers (``local_only``: not a synced one)."""
+        if local_only:
+            row = self.db.query_one(
+                "SELECT n.contact_id FROM contact_numbers n JOIN contacts c ON c.id = n.contact_id "
+                "WHERE n.e164 = ? AND c.address_book_id IS NULL ORDER BY n.contact_id LIMIT 1", (e164,))
+        else:
+            row = self.db.query_one(
+                "SELECT contact_id FROM contact_numbers WHERE e164 = ? ORDER BY contact_id LIMIT 1", (e164,))
         return self.get(int(row["contact_id"])) if row else None
 
     # ------------------------------------------------------------------------------------------ search
@@ -307,8 +358,12 @@ class ContactStore:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        names = {int(r[0]): str(r[1]) for r in
-                 self.db.query(f"SELECT id, name FROM contacts WHERE id IN ({marks})", ids)}
+        names: dict[int, str] = {}
+        books: dict[int, str] = {}
+        for r in self.db.query("SELECT c.id, c.name, b.name FROM contacts c LEFT JOIN address_books b "
+                               f"ON b.id = c.address_book_id WHERE c.id IN ({marks})", ids):
+            names[int(r[0])] = str(r[1])
+            books[int(r[0])] = str(r[2] or "")
         nums: dict[int, list[sqlite3.Row]] = {}
         for r in self.db.query(
             f"SELECT id, contact_id, label, raw, e164 FROM contact_numbers WHERE contact_id IN ({marks}) "
@@ -322,10 +377,10 @@ class ContactStore:
             if wanted is not None:
                 rows = [r for r in rows if int(r["id"]) in wanted]
             if not rows:
-                out.append(ContactMatch(contact_id, names[contact_id], "", "", matched_by))
+                out.append(ContactMatch(contact_id, names[contact_id], "", "", matched_by, books[contact_id]))
             for r in rows:
                 out.append(ContactMatch(contact_id, names[contact_id], str(r["e164"] or r["raw"]),
-                                        str(r["label"]), matched_by))
+                                        str(r["label"]), matched_by, books[contact_id]))
         return out[:limit]
 
     def _search_digits(self, digits: str, limit: int) -> list[ContactMatch]:

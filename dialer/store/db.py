@@ -130,6 +130,37 @@ MIGRATIONS: list[list[str]] = [
         END""",
         "INSERT INTO contact_names(contact_names) VALUES ('rebuild')",
     ],
+    [
+        # CardDAV address books (dialer.carddav): an account is one server sign-in (its password lives in the
+        # keyring, never here); each of its address books keeps its own sync token.
+        """CREATE TABLE carddav_accounts (
+            id INTEGER PRIMARY KEY,
+            label TEXT NOT NULL UNIQUE,
+            url TEXT NOT NULL,
+            username TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE address_books (
+            id INTEGER PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES carddav_accounts(id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            name TEXT NOT NULL,
+            read_only INTEGER NOT NULL DEFAULT 1,
+            sync_token TEXT,
+            synced_at TEXT,
+            last_error TEXT,
+            UNIQUE (account_id, url)
+        )""",
+        # A synced contact: its address book, the card's href and ETag on the server, the card as fetched
+        # (write-back edits it, keeping every field the app does not show) and whether edits are refused.
+        "ALTER TABLE contacts ADD COLUMN address_book_id INTEGER REFERENCES address_books(id) ON DELETE CASCADE",
+        "ALTER TABLE contacts ADD COLUMN href TEXT",
+        "ALTER TABLE contacts ADD COLUMN etag TEXT",
+        "ALTER TABLE contacts ADD COLUMN vcard TEXT",
+        "ALTER TABLE contacts ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0",
+        """CREATE UNIQUE INDEX contacts_card ON contacts(address_book_id, href)
+            WHERE address_book_id IS NOT NULL""",
+    ],
 ]
 
 

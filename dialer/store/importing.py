@@ -44,6 +44,9 @@ class _Parsed:
     favourite: bool = False
 
 
+ParsedContact = _Parsed
+
+
 # ------------------------------------------------------------------------------------------- decoding
 
 
@@ -171,6 +174,50 @@ def _error_position(text: str, exc: Exception) -> str:
     return f"line {number} (card {card})" if card else f"line {number}"
 
 
+def _from_card(card: Any, where: str) -> _Parsed:
+    group_labels: dict[str, str] = {}
+    for label in card.contents.get("x-ablabel", []):
+        if label.group:
+            value = str(label.value)
+            match = _APPLE_LABEL.match(value)
+            group_labels[label.group.lower()] = match.group(1).lower() if match else value
+    numbers = [(_tel_label(tel, group_labels), _tel_raw(tel)) for tel in card.contents.get("tel", [])]
+    note = str(card.note.value) if "note" in card.contents else ""
+    favourite = any(str(x.value).strip() == "1" for x in card.contents.get("x-dialer-favourite", []))
+    return _Parsed(where, _card_name(card), numbers, note, favourite)
+
+
+def parse_card(text: str, where: str = "the card") -> ParsedContact:
+    """Read one vCard (a CardDAV address object); :class:`ContactImportError` names why it cannot be read."""
+    import vobject
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        cards = list(vobject.readComponents(text, ignoreUnreadable=False))
+        if len(cards) != 1 or cards[0].name.upper() != "VCARD":
+            raise ContactImportError(f"{where} is not one vCard (BEGIN:VCARD ... END:VCARD).")
+        return _from_card(cards[0], where)
+    except ContactImportError:
+        raise
+    except Exception as exc:  # vobject raises assorted errors on broken cards
+        reason = exc.args[0] if exc.args else type(exc).__name__
+        raise ContactImportError(f"{where} is not a valid vCard: {reason}.") from exc
+
+
+def contact_numbers(item: ParsedContact, region: str | None) -> list[ContactNumber]:
+    """The card's numbers, normalised (E.164 when valid), without repeats."""
+    numbers: list[ContactNumber] = []
+    seen: set[str] = set()
+    for label, raw in item.numbers:
+        number = ContactNumber.parse(raw, label, region)
+        key = number.e164 or number.raw
+        if key in seen:
+            continue
+        seen.add(key)
+        numbers.append(number)
+    return numbers
+
+
 def _parse_vcards(text: str) -> list[_Parsed]:
     import vobject
     from vobject.base import ParseError
@@ -181,16 +228,7 @@ def _parse_vcards(text: str) -> list[_Parsed]:
         for index, card in enumerate(vobject.readComponents(text, ignoreUnreadable=False), start=1):
             if card.name.upper() != "VCARD":
                 raise ContactImportError(f"Card {index}: expected BEGIN:VCARD, found BEGIN:{card.name}.")
-            group_labels: dict[str, str] = {}
-            for label in card.contents.get("x-ablabel", []):
-                if label.group:
-                    value = str(label.value)
-                    match = _APPLE_LABEL.match(value)
-                    group_labels[label.group.lower()] = match.group(1).lower() if match else value
-            numbers = [(_tel_label(tel, group_labels), _tel_raw(tel)) for tel in card.contents.get("tel", [])]
-            note = str(card.note.value) if "note" in card.contents else ""
-            favourite = any(str(x.value).strip() == "1" for x in card.contents.get("x-dialer-favourite", []))
-            parsed.append(_Parsed(f"card {index}", _card_name(card), numbers, note, favourite))
+            parsed.append(_from_card(card, f"card {index}"))
     except ParseError as exc:
         where = _error_position(text, exc)
         raise ContactImportError(f"Not a valid vCard file at {where}: {exc.args[0] if exc.args else exc}. "
@@ -300,20 +338,13 @@ def _store(store: ContactStore, items: Iterable[_Parsed], total: int, region: st
     report = ImportReport()
     with store.db.transaction():
         for done, item in enumerate(items, start=1):
-            numbers: list[ContactNumber] = []
-            seen: set[str] = set()
-            for label, raw in item.numbers:
-                number = ContactNumber.parse(raw, label, region)
-                key = number.e164 or number.raw
-                if key in seen:
-                    continue
-                seen.add(key)
-                numbers.append(number)
+            numbers = contact_numbers(item, region)
             if not numbers:
                 report.skipped.append((item.name or item.where, "no phone number"))
             else:
                 name = item.name or numbers[0].raw
-                existing = next((c for n in numbers if n.e164 and (c := store.find_by_number(n.e164))), None)
+                existing = next((c for n in numbers
+                                 if n.e164 and (c := store.find_by_number(n.e164, local_only=True))), None)
                 if existing is not None:
                     known = {n.e164 or n.raw for n in existing.numbers}
                     new = [n for n in numbers if (n.e164 or n.raw) not in known]

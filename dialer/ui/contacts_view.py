@@ -1,4 +1,5 @@
-"""The contacts tab: search as you type, favourites first, add/edit/delete, import and export.
+"""The contacts tab: search as you type, favourites first, add/edit/delete, import and export, and the
+address books synced from CardDAV servers (marked with a cloud; see :mod:`dialer.ui.address_books`).
 
 With an empty search box the list shows favourites, then everyone else in name order, fetched a page at a
 time as the user scrolls (``canFetchMore``/``fetchMore``), so a 100,000-contact book opens instantly.
@@ -17,7 +18,8 @@ from typing import Any
 from dialer.core import numbers
 from dialer.qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from dialer.store.contacts import Contact
-from dialer.ui import blink, theme
+from dialer.ui import blink, icons, theme
+from dialer.ui.address_books import AddAddressBookDialog, AddressBookBar
 from dialer.ui.background import BackgroundSteps, error_text
 from dialer.ui.contact_editor import ContactEditor
 
@@ -45,6 +47,7 @@ class ContactRow:
     number: str  # E.164 when known, else as written: what a call dials
     favourite: bool
     valid: bool = True
+    address_book: str = ""  # the address book it is synced from ("" for a local contact)
 
     @property
     def shown_number(self) -> str:
@@ -60,9 +63,9 @@ class ContactRow:
 def _rows_of(contact: Contact) -> list[ContactRow]:
     assert contact.id is not None
     if not contact.numbers:
-        return [ContactRow(contact.id, contact.name, "", "", contact.favourite)]
-    return [ContactRow(contact.id, contact.name, n.label, n.display, contact.favourite, n.valid)
-            for n in contact.numbers]
+        return [ContactRow(contact.id, contact.name, "", "", contact.favourite, True, contact.address_book)]
+    return [ContactRow(contact.id, contact.name, n.label, n.display, contact.favourite, n.valid,
+                       contact.address_book) for n in contact.numbers]
 
 
 class ContactsModel(QtCore.QAbstractTableModel):
@@ -102,7 +105,7 @@ class ContactsModel(QtCore.QAbstractTableModel):
             for match in self._contacts.search(self._query, SEARCH_LIMIT):
                 valid = match.number.startswith("+") and len(match.number) > 4
                 self._rows.append(ContactRow(match.contact_id, match.name, match.label, match.number,
-                                             match.contact_id in self._favourite_ids, valid))
+                                             match.contact_id in self._favourite_ids, valid, match.address_book))
         else:
             self._exhausted = False
             for contact in favourites:
@@ -167,6 +170,11 @@ class ContactsModel(QtCore.QAbstractTableModel):
             if column == 2:
                 return item.label
             return item.shown_number if item.valid else f"{item.number}  ⚠"
+        if role == Qt.ItemDataRole.DecorationRole and column == 1 and item.address_book:
+            previous = self.row_at(index.row() - 1) if index.row() else None
+            if previous is None or previous.contact_id != item.contact_id:
+                return icons.icon("cloud", theme.accents().ok)
+            return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == 0 or (column == 3 and not item.valid):
                 return QtGui.QColor(theme.accents().warning)
@@ -174,18 +182,49 @@ class ContactsModel(QtCore.QAbstractTableModel):
         if role == Qt.ItemDataRole.AccessibleTextRole:
             if column == 0:
                 return "favourite" if item.favourite else "not a favourite"
+            if column == 1 and item.address_book:
+                return f"{item.name}, from the address book {item.address_book}"
             return [None, item.name, item.label, item.shown_number][column]
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 0:
                 return "Favourite: click to remove the star" if item.favourite else "Click to make a favourite"
             if column == 3 and not item.valid:
                 return "This number is not valid as written: it may not dial. Edit the contact to fix it."
+            if column == 1 and item.address_book:
+                return f"From the address book “{item.address_book}”"
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 0:
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == self.ROW_ROLE:
             return item
         return None
+
+
+class BookNameDelegate(QtWidgets.QStyledItemDelegate):
+    """The name cell, with a synced contact's address book written small and muted at its right end."""
+
+    def paint(self, painter: QtGui.QPainter, option: QtWidgets.QStyleOptionViewItem,
+              index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> None:
+        super().paint(painter, option, index)
+        item = index.data(ContactsModel.ROW_ROLE)
+        if not isinstance(item, ContactRow) or not item.address_book or not index.data():
+            return
+        font = QtGui.QFont(option.font)
+        font.setPointSizeF(max(font.pointSizeF() * 0.85, 6.0))
+        metrics = QtGui.QFontMetrics(font)
+        rect = option.rect.adjusted(0, 0, -6, 0)
+        name_width = QtGui.QFontMetrics(option.font).horizontalAdvance(item.name) + 40
+        room = rect.width() - name_width
+        if room < metrics.horizontalAdvance("…") * 3:
+            return
+        text = metrics.elidedText(item.address_book, Qt.TextElideMode.ElideRight, room)
+        painter.save()
+        painter.setFont(font)
+        selected = bool(option.state & QtWidgets.QStyle.StateFlag.State_Selected)
+        role = (QtGui.QPalette.ColorRole.HighlightedText if selected else QtGui.QPalette.ColorRole.PlaceholderText)
+        painter.setPen(option.palette.color(role))
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
+        painter.restore()
 
 
 class ImportSummaryDialog(QtWidgets.QDialog):
@@ -237,10 +276,12 @@ class ContactsView(QtWidgets.QWidget, BackgroundSteps):
     # Emitted from the import worker thread; Qt queues it onto the GUI thread.
     _importProgress = Signal(int, int)
 
-    def __init__(self, service: Any, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, service: Any, parent: QtWidgets.QWidget | None = None, *, auto_sync: bool = True) -> None:
         super().__init__(parent)
         self._service = service
         self.setObjectName("contactsView")
+        self.add_book_dialog: AddAddressBookDialog | None = None
+        self.sync_task: asyncio.Future[None] | None = None
         self.setAccessibleName("Contacts")
         self.editor: ContactEditor | None = None
         self.confirm_box: QtWidgets.QMessageBox | None = None
@@ -256,6 +297,7 @@ class ContactsView(QtWidgets.QWidget, BackgroundSteps):
         self.table.setObjectName("contactsTable")
         self.table.setAccessibleName("Contacts and their numbers")
         self.table.setModel(self.model)
+        self.table.setItemDelegateForColumn(1, BookNameDelegate(self.table))
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -295,6 +337,9 @@ class ContactsView(QtWidgets.QWidget, BackgroundSteps):
         self.status_label.setWordWrap(True)
         self.status_label.setAccessibleName("Contacts status")
         self.status_label.hide()
+        self.books_bar = AddressBookBar()
+        self.sync_timer = QtCore.QTimer(self)
+        self.sync_timer.timeout.connect(self.sync_now)
 
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.search_edit, 1)
@@ -313,8 +358,10 @@ class ContactsView(QtWidgets.QWidget, BackgroundSteps):
         layout.addWidget(self.progress)
         layout.addWidget(self.status_label)
         layout.addLayout(bottom)
+        layout.addWidget(self.books_bar)
         chain = [self.search_edit, self.table, self.call_button, self.favourite_button, self.add_button,
-                 self.edit_button, self.delete_button, self.import_button, self.export_button]
+                 self.edit_button, self.delete_button, self.import_button, self.export_button,
+                 self.books_bar.sync_button, self.books_bar.add_button]
         for first, second in itertools.pairwise(chain):
             QtWidgets.QWidget.setTabOrder(first, second)
 
@@ -335,9 +382,16 @@ class ContactsView(QtWidgets.QWidget, BackgroundSteps):
         self.import_button.clicked.connect(self._choose_import_file)
         self.export_button.clicked.connect(self._choose_export_file)
         self._importProgress.connect(self._on_import_progress)
+        self.books_bar.syncRequested.connect(self.sync_now)
+        self.books_bar.addRequested.connect(self.add_address_book)
 
         self.model.reload()
         self._update_buttons()
+        self._show_books()
+        if auto_sync and self._books() is not None and self._books().accounts():
+            # The view is built after the window's first paint; sync a moment later, then every N minutes.
+            QtCore.QTimer.singleShot(1000, self.sync_now)
+        self._arm_sync_timer()
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if (watched is self.table and event.type() == QtCore.QEvent.Type.KeyPress
@@ -447,6 +501,10 @@ class ContactsView(QtWidgets.QWidget, BackgroundSteps):
             self._message("That contact no longer exists: it may have been deleted.", error=True)
             self.reload()
             return None
+        if contact.read_only:
+            self._message(f"{contact.name} comes from the address book “{contact.address_book}”, which this app "
+                          "only reads: edit the contact there, and the next sync brings the change here.")
+            return None
         return self._open_editor(contact)
 
     def _open_editor(self, contact: Contact) -> ContactEditor:
@@ -458,6 +516,10 @@ class ContactsView(QtWidgets.QWidget, BackgroundSteps):
         return editor
 
     def _save(self, contact: Contact) -> None:
+        stored = self._service.contacts.get(contact.id) if contact.id is not None else None
+        if stored is not None and stored.address_book_id is not None:
+            self._start(self._save_to_book(contact))  # written back to its server first
+            return
         try:
             if contact.id is None:
                 self._service.contacts.add(contact)
@@ -480,6 +542,10 @@ class ContactsView(QtWidgets.QWidget, BackgroundSteps):
         """Ask before deleting the selected contact (non-modal ``open()``)."""
         item = self.selected_row()
         if item is None:
+            return None
+        if item.address_book:
+            self._message(f"{item.name} comes from the address book “{item.address_book}”: delete the contact "
+                          "there, and the next sync removes it here.")
             return None
         box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, "Delete contact",
                                     f"Delete {item.name} and all of their numbers?",
@@ -582,6 +648,88 @@ class ContactsView(QtWidgets.QWidget, BackgroundSteps):
             self._message(f"{count} exported to {path}.")
         finally:
             self._set_busy(False)
+
+    # ------------------------------------------------------------------------------------- address books
+
+    def _books(self) -> Any:
+        return getattr(self._service, "address_books", None)
+
+    def _show_books(self, *, syncing: bool = False) -> None:
+        books = self._books()
+        self.books_bar.show_books(books.books() if books is not None else [], syncing=syncing)
+
+    def _arm_sync_timer(self) -> None:
+        books = self._books()
+        minutes = books.sync_minutes if books is not None else 0
+        if minutes > 0:
+            self.sync_timer.start(minutes * 60_000)
+        else:
+            self.sync_timer.stop()
+
+    def sync_now(self) -> asyncio.Future[None] | None:
+        """Sync every address book in the background; the list stays usable and refreshes at the end."""
+        books = self._books()
+        if books is None or not books.accounts():
+            return None
+        if self.sync_task is not None and not self.sync_task.done():
+            return self.sync_task
+        self.books_bar.sync_button.setEnabled(False)
+        self.books_bar.show_progress("", 0, 0)
+        self.sync_task = self._start(self._sync())
+        return self.sync_task
+
+    async def _sync(self) -> None:
+        try:
+            results = await self._books().sync(progress=self.books_bar.show_progress)
+        except Exception as exc:
+            self._message(f"Could not sync the address books: {error_text(exc)}", error=True)
+            return
+        finally:
+            self.books_bar.progress.hide()
+            self._show_books()
+        failed = [r for r in results if r.error]
+        changed = sum(r.added + r.changed + r.removed for r in results)
+        if changed:
+            self.reload()
+            self.contactsChanged.emit()
+        if failed:
+            self._message(f"{len(failed)} address book(s) could not sync; the contacts synced before are kept.",
+                          error=True)
+        else:
+            added = sum(r.added for r in results)
+            updated = sum(r.changed for r in results)
+            removed = sum(r.removed for r in results)
+            self._message(f"Address books synced: {added} added, {updated} changed, {removed} removed.")
+
+    def add_address_book(self) -> AddAddressBookDialog | None:
+        books = self._books()
+        if books is None:
+            return None
+        dialog = AddAddressBookDialog(books, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.added.connect(self._on_books_added)
+        self.add_book_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_books_added(self, found: list[Any]) -> None:
+        self._show_books(syncing=True)
+        names = ", ".join(b.name for b in found)
+        self._message(f"Added {names}: syncing…")
+        self.sync_now()
+
+    async def _save_to_book(self, contact: Contact) -> None:
+        try:
+            saved = await self._books().save(contact)
+        except Exception as exc:
+            self.reload()  # a conflict stored the server's version: show it
+            self._message(error_text(exc), error=True)
+            return
+        self.reload()
+        if saved.id is not None:
+            self.select_contact(saved.id)
+        self._message(f"Saved {saved.name} to “{saved.address_book}”.")
+        self.contactsChanged.emit()
 
     # ------------------------------------------------------------------------------------------ helpers
 
