@@ -32,6 +32,7 @@ class AccountView:
     label: str
     capabilities: Capabilities
     signed_in: bool
+    caller_id: str | None = None  # the account's default caller ID (E.164), when the user chose one
 
     @property
     def display_name(self) -> str:
