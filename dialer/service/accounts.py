@@ -224,16 +224,12 @@ class AccountService:
         """Raise the provider's error when it cannot send ``caller_id`` (E.164) with this own number."""
         self._caller_id_provider(account_id).check_caller_id(caller_id, own_number)
 
-    def set_caller_id(self, account_id: int, number: str | None, *, region: str | None = None,
-                      own_number: str | None = None) -> str | None:
-        """Save the account's default caller ID (``None`` or "": the provider's default). Returns the E.164
-        number saved; raises :class:`AccountError` naming the problem."""
-        account = self._account(account_id)
-        settings = dict(account.settings)
+    def checked_caller_id(self, account_id: int, number: str | None, *, region: str | None = None,
+                          own_number: str | None = None) -> str | None:
+        """``number`` as E.164 once the provider accepts it (``None`` for ""/None: the provider's default);
+        raises :class:`AccountError` naming the problem. Saves nothing."""
         text = (number or "").strip()
         if not text:
-            settings.pop(CALLER_ID, None)
-            self._store.update_settings(account_id, settings)
             return None
         self._caller_id_provider(account_id)
         try:
@@ -244,7 +240,19 @@ class AccountService:
             self.check_caller_id(account_id, e164, own_number)
         except ProviderError as exc:
             raise AccountError(exc.user_message) from exc
-        settings[CALLER_ID] = e164
+        return e164
+
+    def set_caller_id(self, account_id: int, number: str | None, *, region: str | None = None,
+                      own_number: str | None = None) -> str | None:
+        """Save the account's default caller ID (``None`` or "": the provider's default). Returns the E.164
+        number saved; raises :class:`AccountError` naming the problem (then nothing is saved)."""
+        account = self._account(account_id)
+        e164 = self.checked_caller_id(account_id, number, region=region, own_number=own_number)
+        settings = dict(account.settings)
+        if e164 is None:
+            settings.pop(CALLER_ID, None)
+        else:
+            settings[CALLER_ID] = e164
         self._store.update_settings(account_id, settings)
         return e164
 

@@ -8,6 +8,7 @@ Accounts are duck-typed service ``AccountView`` objects (id, provider_id, label,
 from __future__ import annotations
 
 from dialer.qt import QtCore, QtWidgets
+from dialer.ui.caller_id import CallerIdField
 
 TYPE_CHECKING = False  # not typing's: typing loads after the first paint (dialer.ui docstring)
 if TYPE_CHECKING:
@@ -44,6 +45,12 @@ class AccountPicker(QtWidgets.QWidget):
         self.own_label = QtWidgets.QLabel("My phone", self)
         self.own_label.setBuddy(self.own_number)
         form.addRow(self.own_label, self.own_number)
+        self.caller_id = CallerIdField(self, accessible_name="Caller ID for this call")
+        self.caller_id.combo.setToolTip("The number the person you call sees, for this call (the account's "
+                                        "default is set in Settings).")
+        self.caller_label = QtWidgets.QLabel("They see", self)
+        self.caller_label.setBuddy(self.caller_id.combo)
+        form.addRow(self.caller_label, self.caller_id)
         self.empty = QtWidgets.QLabel("No account yet: sign in or try the demo.", self)
         self.empty.setProperty("role", "muted")
         self.empty.setWordWrap(True)
@@ -91,6 +98,19 @@ class AccountPicker(QtWidgets.QWidget):
             return CallMode.BRIDGE if self.ring_first.isChecked() else CallMode.DIRECT
         return CallMode.BRIDGE if CallMode.BRIDGE in modes else CallMode.DIRECT
 
+    def caller_id_text(self) -> str | None:
+        """The caller ID chosen for this call ("" = the provider's default), or None where the account
+        cannot choose one."""
+        account = self.current_account()
+        if account is None or not account.capabilities.caller_id:
+            return None
+        return self.caller_id.value()
+
+    def wants_caller_ids(self) -> bool:
+        """Whether the current account's caller-ID row is shown (its list should be loaded)."""
+        account = self.current_account()
+        return account is not None and bool(account.capabilities.caller_id)
+
     def own_number_text(self) -> str | None:
         text = self.own_number.text().strip()
         return text or None
@@ -111,6 +131,11 @@ class AccountPicker(QtWidgets.QWidget):
             elif not self.ring_first.isChecked():
                 self.ring_first.setChecked(True)
         self._update_own_visibility()
+        shows = self.wants_caller_ids()
+        self.caller_id.setVisible(shows)
+        self.caller_label.setVisible(shows)
+        if shows:
+            self.caller_id.set_saved(getattr(account, "caller_id", None))
         self.accountChanged.emit(account)
 
     def _update_own_visibility(self, *_args: object) -> None:

@@ -641,7 +641,8 @@ class MainWindow(QtWidgets.QMainWindow):
             try:
                 plan = self.service.calls.prepare(
                     text, origin=origin, account_id=account.id if account is not None else None,
-                    mode=picker.current_mode(), own_number=picker.own_number_text())
+                    mode=picker.current_mode(), own_number=picker.own_number_text(),
+                    caller_id=picker.caller_id_text())
             except ValueError as exc:  # DialError is a ValueError
                 page.show_error(str(exc))
                 return None
@@ -785,6 +786,12 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_account_changed(self, account: Any) -> None:
         if self.bridge is not None:
             self.bridge.spawn(self._refresh_balance(), title="Balance")
+        picker = self.dial_page.accounts
+        if self.service is not None and account is not None and picker.wants_caller_ids():
+            import functools
+
+            picker.caller_id.load(functools.partial(self.service.accounts.caller_ids, account.id),
+                                  getattr(account, "caller_id", None))
 
     def _on_own_number(self, number: str) -> None:
         if self.service is not None:

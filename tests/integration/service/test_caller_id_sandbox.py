@@ -20,7 +20,7 @@ DIRECT = "+12025550100"
 def requests_of(box: Box, provider: str) -> list[dict[str, Any]]:
     log: list[dict[str, Any]] = httpx.get(f"{box.url}/_sandbox/requests", timeout=5).json()["requests"]
     return [r for r in log if r["provider"] == provider and r["method"] in ("POST", "GET")
-            and ("ring-out" in r["path"] and r["method"] == "POST" or "clicktocall" in r["path"])]
+            and (("ring-out" in r["path"] and r["method"] == "POST") or "clicktocall" in r["path"])]
 
 
 async def _signed_in(sandbox_url: str, provider: str) -> tuple[DialerService, int]:
