@@ -51,6 +51,7 @@ class AccountPicker(QtWidgets.QWidget):
         self.caller_label = QtWidgets.QLabel("They see", self)
         self.caller_label.setBuddy(self.caller_id.combo)
         form.addRow(self.caller_label, self.caller_id)
+        form.addRow("", self.caller_id.hint)
         self.empty = QtWidgets.QLabel("No account yet: sign in or try the demo.", self)
         self.empty.setProperty("role", "muted")
         self.empty.setWordWrap(True)
@@ -134,6 +135,7 @@ class AccountPicker(QtWidgets.QWidget):
         shows = self.wants_caller_ids()
         self.caller_id.setVisible(shows)
         self.caller_label.setVisible(shows)
+        self.caller_id.hint.setVisible(shows and bool(self.caller_id.hint.text()))
         if shows:
             self.caller_id.set_saved(getattr(account, "caller_id", None))
         self.accountChanged.emit(account)

@@ -1,6 +1,6 @@
 """Choosing the caller ID the person you call sees: one account's list (RingCentral) or free entry (Called.in).
 
-:class:`CallerIdField` is a combo box plus a hint line. Its list comes from the provider over the network,
+:class:`CallerIdField` is a combo box plus a note line (``hint``, placed by the owner). Its list comes from the provider over the network,
 so :meth:`CallerIdField.load` runs the fetch in the background (the combo shows the saved choice meanwhile)
 and a failure is shown in the hint, leaving free entry open: nothing blocks, nothing is lost.
 ``value()`` is "" for "the provider's default" (no caller ID is sent), else the number as chosen or typed.
@@ -16,7 +16,8 @@ from dialer.ui.background import error_text
 
 TYPE_CHECKING = False  # not typing's: this module is on the first-paint path (dialer.ui docstring)
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Coroutine
+    from typing import Any
 
     from dialer.providers.base import CallerIdChoices
 
@@ -35,19 +36,19 @@ class CallerIdField(QtWidgets.QWidget):
         super().__init__(parent)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
         self.combo = QtWidgets.QComboBox(self)
         self.combo.setAccessibleName(accessible_name)
         self.combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo.setMinimumContentsLength(16)
         self.combo.currentIndexChanged.connect(lambda _i: self.edited.emit(self.value()))
         layout.addWidget(self.combo)
-        self.hint = QtWidgets.QLabel(self)
+        # The note is laid out by the owner, as a row of its own form (a word-wrapped label nested in
+        # this widget's layout would be clipped: QFormLayout does not pass height-for-width down).
+        self.hint = QtWidgets.QLabel(parent)
         self.hint.setAccessibleName(f"{accessible_name} note")
         self.hint.setProperty("role", "muted")
         self.hint.setWordWrap(True)
         self.hint.hide()
-        layout.addWidget(self.hint)
         self._saved: str | None = None
         self._free_entry = False
         self._task: asyncio.Future[None] | None = None
@@ -76,14 +77,17 @@ class CallerIdField(QtWidgets.QWidget):
         return self._free_entry
 
     # -- loading --------------------------------------------------------------------------------------
-    def load(self, fetch: Callable[[], Awaitable[CallerIdChoices]], saved: str | None) -> asyncio.Future[None]:
-        """Fetch the choices in the background; meanwhile the saved choice is shown."""
+    def load(self, fetch: Callable[[], Awaitable[CallerIdChoices]], saved: str | None, *,
+             spawn: Callable[[Coroutine[Any, Any, None]], asyncio.Future[None]] = asyncio.ensure_future,
+             ) -> asyncio.Future[None]:
+        """Fetch the choices in the background; meanwhile the saved choice is shown. ``spawn`` runs the
+        fetch (the window passes its service bridge's, so closing the window cancels it)."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
         self._saved = saved or None
         self._fill([], saved=self._saved, free_entry=False)
         self._show_hint(LOADING_TEXT)
-        self._task = asyncio.ensure_future(self._load(fetch))
+        self._task = spawn(self._load(fetch))
         self._life.task = self._task
         return self._task
 
@@ -103,7 +107,10 @@ class CallerIdField(QtWidgets.QWidget):
             return
         if not life.alive:
             return
-        entries = [(c.number, f"{c.number}  {c.label}".rstrip()) for c in choices.numbers]
+        from dialer.core import numbers  # here: this module is on the first-paint path
+
+        entries = [(c.number, f"{numbers.format_international(c.number)}  {c.label}".rstrip())
+                   for c in choices.numbers]
         self._fill(entries, saved=self._saved, free_entry=choices.free_entry)
         self._show_hint(choices.note)
         self.loaded.emit()
@@ -143,7 +150,16 @@ class CallerIdField(QtWidgets.QWidget):
         self.hint.style().unpolish(self.hint)
         self.hint.style().polish(self.hint)
         self.hint.setText(text)
-        self.hint.setVisible(bool(text))
+        self.hint.setVisible(bool(text) and not self.isHidden())
+        window = self.window()
+        if isinstance(window, QtWidgets.QDialog) and window.isVisible():
+            # A dialog grows for a longer note rather than squeeze it (its minimum size ignores wrapping).
+            layout = window.layout()
+            if layout is not None:
+                layout.activate()
+            needed = window.heightForWidth(window.width())
+            if needed > window.height():
+                window.resize(window.width(), needed)
 
 
 class _Life:

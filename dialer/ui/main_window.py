@@ -787,11 +787,13 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.bridge is not None:
             self.bridge.spawn(self._refresh_balance(), title="Balance")
         picker = self.dial_page.accounts
-        if self.service is not None and account is not None and picker.wants_caller_ids():
+        if self.service is not None and self.bridge is not None and account is not None \
+                and picker.wants_caller_ids():
             import functools
 
             picker.caller_id.load(functools.partial(self.service.accounts.caller_ids, account.id),
-                                  getattr(account, "caller_id", None))
+                                  getattr(account, "caller_id", None),
+                                  spawn=functools.partial(self.bridge.spawn, title="Caller ID"))
 
     def _on_own_number(self, number: str) -> None:
         if self.service is not None:

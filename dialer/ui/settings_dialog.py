@@ -110,7 +110,8 @@ class SettingsDialog(QtWidgets.QDialog):
         safety_form.addRow("&Longest call:", self.max_minutes_spin)
         self.caller_ids: dict[int, CallerIdField] = {}  # account id -> its caller-ID chooser
         self.caller_box = QtWidgets.QGroupBox("Caller ID: the number the person you call sees")
-        self._caller_form = QtWidgets.QFormLayout(self.caller_box)
+        # A box layout, not a form: QFormLayout clips word-wrapped notes whose text arrives later.
+        self._caller_rows = QtWidgets.QVBoxLayout(self.caller_box)
         self.caller_box.hide()
         looks = QtWidgets.QGroupBox("Appearance and start-up")
         looks_form = QtWidgets.QFormLayout(looks)
@@ -172,9 +173,15 @@ class SettingsDialog(QtWidgets.QDialog):
         for account in accounts:
             field = self.caller_ids.get(account.id)
             if field is None:
-                field = CallerIdField(self, accessible_name=f"Caller ID for {account.display_name}")
+                field = CallerIdField(self.caller_box, accessible_name=f"Caller ID for {account.display_name}")
                 self.caller_ids[account.id] = field
-                self._caller_form.addRow(f"{account.display_name}:", field)
+                if self.caller_ids.keys() - {account.id}:
+                    self._caller_rows.addSpacing(8)
+                label = QtWidgets.QLabel(f"{account.display_name}:", self.caller_box)
+                label.setBuddy(field.combo)
+                self._caller_rows.addWidget(label)
+                self._caller_rows.addWidget(field)
+                self._caller_rows.addWidget(field.hint)
             field.load(functools.partial(self._service.accounts.caller_ids, account.id),
                        getattr(account, "caller_id", None))
         self.caller_box.setVisible(bool(accounts))
