@@ -38,13 +38,26 @@ class AccountPicker(QtWidgets.QWidget):
         self.ring_first.setToolTip("Your phone rings first; when you answer, the other number is dialled.")
         self.ring_first.toggled.connect(self._update_own_visibility)
         form.addRow("", self.ring_first)
-        self.own_number = QtWidgets.QLineEdit(self)
+        self.own_row = QtWidgets.QWidget(self)
+        own_layout = QtWidgets.QHBoxLayout(self.own_row)
+        own_layout.setContentsMargins(0, 0, 0, 0)
+        self.own_number = QtWidgets.QLineEdit(self.own_row)
         self.own_number.setAccessibleName("Your phone number")
         self.own_number.setPlaceholderText("Your phone number, e.g. +1 415 555 0100")
         self.own_number.editingFinished.connect(lambda: self.ownNumberEdited.emit(self.own_number.text().strip()))
+        own_layout.addWidget(self.own_number, 1)
+        # The account's own numbers that may ring first (RingCentral's forwarding numbers), when it lists them.
+        self.own_choices = QtWidgets.QToolButton(self.own_row)
+        self.own_choices.setText("Phones")
+        self.own_choices.setAccessibleName("Choose one of your account's phones")
+        self.own_choices.setToolTip("Ring one of the phones your account knows (its forwarding numbers)")
+        self.own_choices.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.own_choices.setMenu(QtWidgets.QMenu(self.own_choices))
+        self.own_choices.hide()
+        own_layout.addWidget(self.own_choices)
         self.own_label = QtWidgets.QLabel("My phone", self)
         self.own_label.setBuddy(self.own_number)
-        form.addRow(self.own_label, self.own_number)
+        form.addRow(self.own_label, self.own_row)
         self.caller_id = CallerIdField(self, accessible_name="Caller ID for this call")
         self.caller_id.combo.setToolTip("The number the person you call sees, for this call (the account's "
                                         "default is set in Settings).")
@@ -99,6 +112,19 @@ class AccountPicker(QtWidgets.QWidget):
             return CallMode.BRIDGE if self.ring_first.isChecked() else CallMode.DIRECT
         return CallMode.BRIDGE if CallMode.BRIDGE in modes else CallMode.DIRECT
 
+    def set_own_choices(self, choices: Sequence[Any]) -> None:
+        """Offer these numbers (``NumberChoice``: number, label) for "My phone"; empty hides the button."""
+        menu = self.own_choices.menu()
+        menu.clear()
+        for choice in choices:
+            action = menu.addAction(f"{choice.number}  {choice.label}".rstrip())
+            action.triggered.connect(lambda _checked=False, number=choice.number: self._choose_own(number))
+        self.own_choices.setVisible(bool(choices))
+
+    def _choose_own(self, number: str) -> None:
+        self.own_number.setText(number)
+        self.ownNumberEdited.emit(number)
+
     def caller_id_text(self) -> str | None:
         """The caller ID chosen for this call ("" = the provider's default), or None where the account
         cannot choose one."""
@@ -132,6 +158,7 @@ class AccountPicker(QtWidgets.QWidget):
             elif not self.ring_first.isChecked():
                 self.ring_first.setChecked(True)
         self._update_own_visibility()
+        self.set_own_choices([])  # the new account's own list, if any, arrives later
         shows = self.wants_caller_ids()
         self.caller_id.setVisible(shows)
         self.caller_label.setVisible(shows)
@@ -148,4 +175,5 @@ class AccountPicker(QtWidgets.QWidget):
 
             show = self.current_mode() is CallMode.BRIDGE
         self.own_number.setVisible(show)
+        self.own_row.setVisible(show)
         self.own_label.setVisible(show)

@@ -75,3 +75,26 @@ def test_dial_row_choice_goes_into_the_call(qtbot: Any, window: Any, sandbox_url
     qtbot.waitUntil(lambda: len(ringout_bodies(sandbox_url)) == 1, timeout=10_000)
     assert ringout_bodies(sandbox_url)[0]["callerId"] == {"phoneNumber": DIRECT}
     assert window.call_panel.active.plan.caller_id == DIRECT
+
+
+def test_ringcentral_forwarding_numbers_are_offered_for_my_phone(qtbot: Any, window: Any,
+                                                                 sandbox_url: str) -> None:
+    picker = window.dial_page.accounts
+    select_provider(window, "ringcentral")
+    qtbot.waitUntil(picker.own_choices.isVisible, timeout=10_000)
+    actions = picker.own_choices.menu().actions()
+    assert [a.text().split()[0] for a in actions] == ["+12025550199", "+12025550142", "+12025550143"]
+    actions[1].trigger()  # Home
+    assert picker.own_number.text() == "+12025550142"
+    assert window.service.settings.own_number == "+12025550142"
+    select_provider(window, "ringostat")
+    assert not picker.own_choices.isVisible()  # Ringostat lists no phones of yours
+    select_provider(window, "ringcentral")
+    qtbot.waitUntil(picker.own_choices.isVisible, timeout=10_000)
+    field = window.dial_page.number
+    field.clear()
+    qtbot.keyClicks(field, "+1 202 555 0006")
+    qtbot.keyClick(field, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(ringout_bodies(sandbox_url)) == 1, timeout=10_000)
+    body = ringout_bodies(sandbox_url)[0]
+    assert body["from"] == {"phoneNumber": "+12025550142"} and "callerId" not in body
