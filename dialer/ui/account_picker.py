@@ -8,11 +8,12 @@ Accounts are duck-typed service ``AccountView`` objects (id, provider_id, label,
 from __future__ import annotations
 
 from dialer.qt import QtCore, QtWidgets
-from dialer.ui.caller_id import CallerIdField
+from dialer.ui.caller_id import CallerIdField, WidgetLife
 
 TYPE_CHECKING = False  # not typing's: typing loads after the first paint (dialer.ui docstring)
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    import asyncio
+    from collections.abc import Awaitable, Callable, Coroutine, Sequence
     from typing import Any
 
 
@@ -70,6 +71,8 @@ class AccountPicker(QtWidgets.QWidget):
         self.empty.setWordWrap(True)
         form.addRow(self.empty)
         self._form = form
+        self._life = WidgetLife()
+        self.destroyed.connect(self._life.end)
         self.set_accounts([])
 
     # -- data ---------------------------------------------------------------------------------------
@@ -120,6 +123,29 @@ class AccountPicker(QtWidgets.QWidget):
             action = menu.addAction(f"{choice.number}  {choice.label}".rstrip())
             action.triggered.connect(lambda _checked=False, number=choice.number: self._choose_own(number))
         self.own_choices.setVisible(bool(choices))
+
+    def load_own_choices(self, account_id: int, fetch: Callable[[], Awaitable[Sequence[Any]]], *,
+                         spawn: Callable[[Coroutine[Any, Any, None]], asyncio.Future[None]]) -> None:
+        """Fetch the account's own phones in the background and offer them while it is still chosen."""
+        life = self._life
+        if life.task is not None and not life.task.done():
+            life.task.cancel()
+
+        async def run() -> None:
+            from dialer.providers.base import ProviderError
+            from dialer.service.errors import ServiceError
+
+            try:
+                choices = await fetch()
+            except (ProviderError, ServiceError):  # most providers list none; typing stays possible
+                return
+            if not life.alive:
+                return
+            current = self.current_account()
+            if current is not None and current.id == account_id:
+                self.set_own_choices(choices)
+
+        life.task = spawn(run())
 
     def _choose_own(self, number: str) -> None:
         self.own_number.setText(number)

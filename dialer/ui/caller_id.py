@@ -54,7 +54,7 @@ class CallerIdField(QtWidgets.QWidget):
         self._task: asyncio.Future[None] | None = None
         # The widget may be deleted (dialog closed) while its list loads: the task is cancelled then, and
         # never touches the deleted widget (the holder is plain Python, alive after the C++ object).
-        self._life = _Life()
+        self._life = WidgetLife()
         self.destroyed.connect(self._life.end)
         self._fill([], saved=None, free_entry=False)
 
@@ -162,8 +162,9 @@ class CallerIdField(QtWidgets.QWidget):
                 window.resize(window.width(), needed)
 
 
-class _Life:
-    """Whether a :class:`CallerIdField` still exists, and its loading task (cancelled when it goes)."""
+class WidgetLife:
+    """Whether a widget still exists, and its loading task (cancelled when it goes): connect the widget's
+    ``destroyed`` to :meth:`end`; a coroutine checks ``alive`` after each await before touching it."""
 
     def __init__(self) -> None:
         self.alive = True

@@ -786,32 +786,18 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_account_changed(self, account: Any) -> None:
         if self.bridge is not None:
             self.bridge.spawn(self._refresh_balance(), title="Balance")
+        import functools
+
         picker = self.dial_page.accounts
         if self.service is not None and self.bridge is not None and account is not None \
                 and picker.wants_caller_ids():
-            import functools
-
             picker.caller_id.load(functools.partial(self.service.accounts.caller_ids, account.id),
                                   getattr(account, "caller_id", None),
                                   spawn=functools.partial(self.bridge.spawn, title="Caller ID"))
         if self.service is not None and self.bridge is not None and account is not None \
                 and account.capabilities.needs_own_number:
-            self.bridge.spawn(self._load_own_choices(account), title="Your phones")
-
-    async def _load_own_choices(self, account: Any) -> None:
-        """Offer the account's own phones (RingCentral's forwarding numbers) next to "My phone"."""
-        from dialer.providers.base import ProviderError
-        from dialer.service.errors import ServiceError
-
-        try:
-            choices = await self.service.accounts.own_numbers(account.id)
-        except (ProviderError, ServiceError) as exc:  # most providers list none; typing stays possible
-            log.debug("own numbers of account %s: %s", account.id, exc)
-            return
-        picker = self.dial_page.accounts
-        current = picker.current_account()
-        if current is not None and current.id == account.id:
-            picker.set_own_choices(choices)
+            picker.load_own_choices(account.id, functools.partial(self.service.accounts.own_numbers, account.id),
+                                    spawn=functools.partial(self.bridge.spawn, title="Your phones"))
 
     def _on_own_number(self, number: str) -> None:
         if self.service is not None:

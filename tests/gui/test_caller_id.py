@@ -25,6 +25,12 @@ def ringout_bodies(url: str) -> list[dict[str, Any]]:
     return [r["body"] for r in log if r["method"] == "POST" and r["path"].endswith("/ring-out")]
 
 
+def wait_call_over(qtbot: Any, win: Any) -> None:
+    """The call was placed, shown live, and ended (the sandbox's +1 202 555 0006 answers, then hangs up)."""
+    qtbot.waitUntil(lambda: win.call_live and win.dial_stack.currentWidget() is win.call_panel, timeout=10_000)
+    qtbot.waitUntil(lambda: not win.call_panel.is_live, timeout=20_000)
+
+
 def ok(dialog: SettingsDialog, qtbot: Any) -> None:
     qtbot.mouseClick(dialog.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok),
                      Qt.MouseButton.LeftButton)
@@ -72,7 +78,8 @@ def test_dial_row_choice_goes_into_the_call(qtbot: Any, window: Any, sandbox_url
     field.clear()
     qtbot.keyClicks(field, "+1 202 555 0006")
     qtbot.keyClick(field, QtCore.Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: len(ringout_bodies(sandbox_url)) == 1, timeout=10_000)
+    wait_call_over(qtbot, window)
+    assert len(ringout_bodies(sandbox_url)) == 1
     assert ringout_bodies(sandbox_url)[0]["callerId"] == {"phoneNumber": DIRECT}
     assert window.call_panel.active.plan.caller_id == DIRECT
 
@@ -95,6 +102,6 @@ def test_ringcentral_forwarding_numbers_are_offered_for_my_phone(qtbot: Any, win
     field.clear()
     qtbot.keyClicks(field, "+1 202 555 0006")
     qtbot.keyClick(field, QtCore.Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: len(ringout_bodies(sandbox_url)) == 1, timeout=10_000)
+    wait_call_over(qtbot, window)
     body = ringout_bodies(sandbox_url)[0]
     assert body["from"] == {"phoneNumber": "+12025550142"} and "callerId" not in body
