@@ -296,14 +296,15 @@ async def _accounts_async(args: argparse.Namespace) -> int:
         views = service.accounts.list()
     if args.json:
         print(json.dumps([{"id": v.id, "provider": v.provider_id, "label": v.label, "signed_in": v.signed_in,
-                           "display_name": v.capabilities.display_name, "detail": v.detail} for v in views],
-                         indent=2))
+                           "display_name": v.capabilities.display_name, "detail": v.detail,
+                           "caller_id": v.caller_id} for v in views], indent=2))
         return 0
     if not views:
         print("No accounts. Sign in with `dialer login PROVIDER` (ringez, ringcentral, calledin, ringostat).")
     for v in views:
         state = "signed in" if v.signed_in else "signed out"
-        print(f"{v.id:>3}  {v.capabilities.display_name:<22} {v.label}  ({state})"
+        shows = f", calls show {v.caller_id}" if v.caller_id else ""
+        print(f"{v.id:>3}  {v.capabilities.display_name:<22} {v.label}  ({state}{shows})"
               + (f"\n     {v.detail}" if v.detail else ""))
     return 0
 

@@ -29,6 +29,10 @@ def register(sub: Any) -> None:
     p.add_argument("--mode", choices=("bridge", "direct"), help="ring your phone first (bridge) or not")
     p.add_argument("--from", dest="own_number", metavar="MYNUMBER", help="your own phone, rung first in bridge mode (not sent to Ringez, which rings "
                         "the phone registered with your Ringez account)")
+    p.add_argument("--caller-id", metavar="NUMBER",
+                   help="the number the person you call sees, for this call (E.164, e.g. +12025550111; "
+                        "RingCentral and Called.in only; list choices with `dialer caller-ids`; \"\" = the "
+                        "provider's default)")
     p.add_argument("--dtmf", metavar="DIGITS", help="keys to send once answered (p or , = 2 s pause)")
     p.add_argument("--dtmf-delay", type=float, default=None, metavar="SECONDS",
                    help="when the provider does not report the destination answering (Ringez bridge calls: "
@@ -66,7 +70,7 @@ def _hand_off(args: argparse.Namespace) -> int | None:
     """
     if args.yes or args.json or args.allow_premium or any(
             value is not None for value in (args.provider, args.mode, args.own_number, args.dtmf, args.max_minutes,
-                                            args.dtmf_delay, args.ring_timeout)):
+                                            args.dtmf_delay, args.ring_timeout, args.caller_id)):
         return None
     from dialer.desktop import handoff, protocol
 
@@ -125,6 +129,9 @@ def _plan_lines(plan: Any) -> list[str]:
         lines.append("  Rate:      not published by this provider")
     lines.append(f"  Via:       {plan.account.display_name}, {plan.mode.value} mode")
     lines.append(f"  First:     {plan.rings_first}")
+    if plan.caller_id:
+        note = plan.account.capabilities.caller_id_note
+        lines.append(f"  They see:  {plan.caller_id}" + (f" ({note})" if note else ""))
     if plan.postdial:
         lines.append(f"  Then keys: {plan.postdial}")
     lines.extend(f"  Warning:   {w}" for w in plan.warnings)
@@ -184,14 +191,14 @@ async def _call_async(args: argparse.Namespace) -> int:
             plan = service.calls.prepare(
                 args.number, origin=Origin.CLI, account_id=_pick_account(service, args.provider),
                 mode=CallMode(args.mode) if args.mode else None, own_number=args.own_number,
-                postdial=args.dtmf, max_minutes=args.max_minutes)
+                postdial=args.dtmf, max_minutes=args.max_minutes, caller_id=args.caller_id)
         except DialError as exc:
             _err(str(exc))
             return EXIT_NOT_PLACED
         if args.json:
             _emit_json({"event": "plan", "destination": plan.destination, "provider": plan.account.provider_id,
                         "mode": plan.mode.value, "rings_first": plan.rings_first, "warnings": list(plan.warnings),
-                        "postdial": plan.postdial,
+                        "postdial": plan.postdial, "caller_id": plan.caller_id,
                         "rate": None if plan.rate is None else str(plan.rate.per_minute)})
         else:
             print("\n".join(_plan_lines(plan)), flush=True)

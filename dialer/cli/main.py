@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "dialer.cli.history_cmd",
     "dialer.cli.account_cmd",
     "dialer.cli.call_cmd",
+    "dialer.cli.callerid_cmd",
     "dialer.cli.sandbox_cmd",
     "dialer.cli.desktop_cmd",
 )

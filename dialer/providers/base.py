@@ -60,6 +60,7 @@ class Capabilities:
     hangup_note: str = ""  # shown as a tooltip when hang-up is limited, e.g. "end it from your phone"
     # Bridge calls ring the phone registered with the provider account (the app sends no number of yours).
     rings_registered_phone: bool = False
+    caller_id_note: str = ""  # a caveat shown next to a chosen caller ID (RingCentral: an account setting wins)
 
 
 # ----------------------------------------------------------------------------------------------- data
@@ -117,6 +118,24 @@ class HistoryPage:
     calls: Sequence[ServerCall]
     total: int | None
     has_more: bool
+
+
+@dataclass(frozen=True)
+class NumberChoice:
+    """A phone number of the user's account that can be chosen (for ``from`` or as the caller ID)."""
+
+    number: str  # E.164
+    label: str = ""  # the provider's name for it ("Mobile", "Direct number"), for display
+    ref: str | None = None  # the provider's id of that number (RingCentral forwardingNumberId), if any
+
+
+@dataclass(frozen=True)
+class CallerIdChoices:
+    """What may be shown to the callee: a list from the provider, or free entry (Called.in)."""
+
+    numbers: Sequence[NumberChoice] = ()
+    free_entry: bool = False  # any number passing :meth:`Provider.check_caller_id` may be typed
+    note: str = ""  # a caveat for the user (e.g. an account setting may override the choice)
 
 
 @dataclass(frozen=True)
@@ -249,6 +268,22 @@ class Provider(abc.ABC):
 
     async def server_history(self, limit: int = 50, offset: int = 0) -> HistoryPage:
         raise NotSupported("This provider does not keep a call history.")
+
+    # Choosable numbers (an optional capability: ``capabilities.caller_id`` says whether a caller ID can be
+    # chosen at all). Both list calls reach the network; the UI runs them in the background.
+
+    async def own_numbers(self) -> Sequence[NumberChoice]:
+        """The numbers of the account that may be rung first (RingCentral: the forwarding numbers)."""
+        raise NotSupported("This provider does not list your phone numbers.")
+
+    async def caller_ids(self) -> CallerIdChoices:
+        """The numbers that may be shown to the callee."""
+        raise NotSupported("This provider does not let you choose the caller ID.")
+
+    def check_caller_id(self, caller_id: str, own_number: str | None) -> None:
+        """Raise :class:`InvalidNumberError` when this provider cannot send ``caller_id`` (E.164); no network."""
+        if not self.capabilities.caller_id:
+            raise NotSupported(f"{self.capabilities.display_name} cannot choose the caller ID the callee sees.")
 
     async def aclose(self) -> None:
         """Release network resources (the injected client is owned by the caller)."""

@@ -30,6 +30,7 @@ from dialer.core.numbers import format_international
 from dialer.providers._common import HttpProvider
 from dialer.providers.base import (
     AccountInfo,
+    CallerIdChoices,
     CallStatus,
     InsufficientFunds,
     InvalidNumberError,
@@ -47,6 +48,8 @@ from dialer.providers.http import RequestKind, placed_maybe_message
 CLICK_TO_CALL_PATH = "/api/clicktocall/"
 API_KEY_SECRET = "api_key"
 SECRET_MAX_LEN = 30
+CALLER_ID_DIGITS = 10
+CALLER_ID_NOTE = "Called.in shows this number to the person you call; without one they see your own number."
 
 # Callback ``reason`` codes for an unanswered call.
 REASON_STATES: Mapping[str, LegState] = {
@@ -173,6 +176,7 @@ class CalledInProvider(HttpProvider):
         if request.max_minutes:
             params["max_duration"] = str(request.max_minutes)
         if request.caller_id:
+            self.check_caller_id(request.caller_id, request.own_number)
             params["caller_id"] = split_e164(request.caller_id, "caller ID")[1]
         call_id = f"calledin-{uuid.uuid4().hex}"
         callback_url = self.settings.get("callback_url")
@@ -197,6 +201,28 @@ class CalledInProvider(HttpProvider):
             self._call_secrets[call_id] = secret
         return CallStatus(call_id=call_id, legs={LegRole.SELF: LegState.QUEUED,
                                                  LegRole.DESTINATION: LegState.QUEUED}, raw_status="0")
+
+    # ---------------------------------------------------------------------------------- caller ID
+    # calledin.txt: "caller_id: you can specify the caller id to appear. The default caller id is the
+    # caller_phone_number (ex: 5552223333)". It travels without a country code, so the app accepts only a
+    # number of the same country as the user's phone (caller_country_code), with 10 digits like the example.
+
+    async def caller_ids(self) -> CallerIdChoices:
+        return CallerIdChoices(free_entry=True, note=CALLER_ID_NOTE)
+
+    def check_caller_id(self, caller_id: str, own_number: str | None) -> None:
+        cc, national = split_e164(caller_id, "caller ID")
+        own_cc = split_e164(own_number, "your phone number")[0] if own_number else None
+        if own_cc is not None and cc != own_cc:
+            raise InvalidNumberError(
+                f"Called.in sends the caller ID without a country code, so it must be a number of your own "
+                f"phone's country (+{own_cc}); {caller_id} is in +{cc}. Choose a +{own_cc} number or leave "
+                "the caller ID empty.", provider=self.name)
+        if len(national) != CALLER_ID_DIGITS:
+            raise InvalidNumberError(
+                f"Called.in takes a 10-digit caller ID (like 5552223333 after the country code); {caller_id} "
+                f"has {len(national)} digits. Choose another number or leave the caller ID empty.",
+                provider=self.name)
 
     def _raise_for_code(self, code: int, request: StartCall) -> None:
         name = self.name

@@ -13,6 +13,9 @@ RINGEZ_RATES_TEXT = "USA: $0.05/min, India: $0.08/min, UK: $0.06/min"
 RINGCENTRAL_HANGUP_NOTE = "An answered RingOut is ended from your phone."
 # The browser sign-in's redirect URI unless the user gives the one registered for their app (exact match).
 RINGCENTRAL_REDIRECT_URI = "http://127.0.0.1:53682/callback"
+# ringcentral-ringout.txt, "Caller ID": the account's "RingOut from Web" setting decides the caller ID.
+RINGCENTRAL_CALLER_ID_NOTE = ("RingCentral may show another number when your account's \u201cRingOut from Web\u201d "
+                              "caller ID setting (Online Account Portal) overrides this choice.")
 
 RINGEZ = Capabilities(
     provider_id="ringez",
@@ -47,6 +50,7 @@ RINGCENTRAL = Capabilities(
     caller_id=True,  # sent as callerId; the account's "RingOut from Web" setting may override it
     needs_own_number=True,
     hangup_note=RINGCENTRAL_HANGUP_NOTE,
+    caller_id_note=RINGCENTRAL_CALLER_ID_NOTE,
 )
 
 CALLEDIN = Capabilities(

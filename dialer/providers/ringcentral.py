@@ -42,14 +42,17 @@ from typing import Any
 
 import httpx
 
+from dialer.core import numbers
 from dialer.core.calls import LegRole, LegState
 from dialer.providers._common import HttpProvider
 from dialer.providers.base import (
     AccountInfo,
+    CallerIdChoices,
     CallStatus,
     InsufficientFunds,
     InvalidNumberError,
     NotSupported,
+    NumberChoice,
     OutcomeUnknown,
     ProviderError,
     ProviderUnavailable,
@@ -58,7 +61,7 @@ from dialer.providers.base import (
     SignInRequired,
     StartCall,
 )
-from dialer.providers.capabilities import RINGCENTRAL, RINGCENTRAL_REDIRECT_URI
+from dialer.providers.capabilities import RINGCENTRAL, RINGCENTRAL_CALLER_ID_NOTE, RINGCENTRAL_REDIRECT_URI
 from dialer.providers.http import (
     RateBudgets,
     RequestKind,
@@ -534,8 +537,7 @@ class RingCentralProvider(HttpProvider):
 
     async def start_call(self, request: StartCall) -> CallStatus:
         """Create a RingOut. Never re-sent once sent (no idempotency key): a lost answer is OutcomeUnknown."""
-        body: dict[str, Any] = {"to": {"phoneNumber": request.destination},
-                                "playPrompt": self.settings.get("play_prompt", "false").lower() == "true"}
+        body: dict[str, Any] = {"to": {"phoneNumber": request.destination}, **self._play_prompt()}
         if request.own_number:
             body["from"] = {"phoneNumber": request.own_number}
         if request.caller_id:
@@ -582,3 +584,102 @@ class RingCentralProvider(HttpProvider):
         if any(state is LegState.ANSWERED for state in status.legs.values()):
             raise NotSupported(RINGCENTRAL_ANSWERED_NOTE, provider=self.name)
         raise NotSupported(RINGCENTRAL_CANCEL_FAILED, provider=self.name)
+
+    # ------------------------------------------------------------------------- choosable numbers
+    # The extension's forwarding numbers (for RingOut's ``from``) and its phone numbers whose features
+    # include "CallerId" (for ``callerId``): GET .../forwarding-number and .../phone-number, both in the
+    # Light group, both paged (``paging``/``navigation``), both needing the ReadAccounts app permission.
+
+    def _play_prompt(self) -> dict[str, bool]:
+        """``playPrompt`` only when the user set it (account setting ``play_prompt``); else RingCentral's
+        own default applies."""
+        value = (self.settings.get("play_prompt") or "").strip().lower()
+        if value in ("true", "1", "yes", "on"):
+            return {"playPrompt": True}
+        if value in ("false", "0", "no", "off"):
+            return {"playPrompt": False}
+        return {}
+
+    async def _list_records(self, path: str, what: str) -> list[Mapping[str, Any]]:
+        records: list[Mapping[str, Any]] = []
+        for page in range(1, LIST_MAX_PAGES + 1):
+            response = await self._api("GET", path, RequestKind.SAFE,
+                                       params={"page": page, "perPage": LIST_PAGE_SIZE})
+            if response.status_code == 403:
+                raise NotSupported(f"RingCentral does not let this app read your {what} (the app needs the "
+                                   "ReadAccounts permission). Type the number instead." + _said(response),
+                                   provider=self.name)
+            if response.status_code >= 400:
+                raise self._error(response)
+            data = json_object(response, self.name)
+            batch = data.get("records")
+            if not isinstance(batch, list):
+                raise unexpected_shape(self.name, f"a list of {what}", response)
+            records += [r for r in batch if isinstance(r, dict)]
+            navigation = data.get("navigation")
+            paging = data.get("paging")
+            total = paging.get("totalPages") if isinstance(paging, dict) else None
+            has_next = isinstance(navigation, dict) and isinstance(navigation.get("nextPage"), dict)
+            if not (has_next or (isinstance(total, int) and page < total)):
+                break
+        return records
+
+    @staticmethod
+    def _choice(record: Mapping[str, Any], label: str) -> NumberChoice | None:
+        raw = record.get("phoneNumber")
+        if not isinstance(raw, str):
+            return None
+        try:
+            e164 = numbers.normalize(raw if raw.startswith("+") else "+" + raw, None)
+        except numbers.InvalidNumber:
+            log.info("RingCentral listed a number the app cannot read; skipped")
+            return None
+        ref = record.get("id")
+        return NumberChoice(number=e164, label=label, ref=str(ref) if isinstance(ref, str | int) else None)
+
+    async def own_numbers(self) -> list[NumberChoice]:
+        """The extension's forwarding numbers: RingOut may ring any of them first (or any other number)."""
+        found: list[NumberChoice] = []
+        for record in await self._list_records(FORWARDING_NUMBERS_PATH, "forwarding numbers"):
+            label = record.get("label") or record.get("type") or ""
+            choice = self._choice(record, str(label))
+            if choice is not None and choice.number not in {c.number for c in found}:
+                found.append(choice)
+        return found
+
+    async def caller_ids(self) -> CallerIdChoices:
+        """The extension's phone numbers whose ``features`` include "CallerId" (status Normal or unset)."""
+        found: list[NumberChoice] = []
+        for record in await self._list_records(PHONE_NUMBERS_PATH, "phone numbers"):
+            features = record.get("features")
+            if not isinstance(features, list) or "CallerId" not in features:
+                continue
+            if record.get("status") not in (None, "Normal"):
+                continue
+            usage = str(record.get("usageType") or "")
+            words = _USAGE_WORDS.get(usage, usage)
+            label = " — ".join(str(p) for p in (record.get("label"), words) if p)
+            choice = self._choice(record, label)
+            if choice is not None and choice.number not in {c.number for c in found}:
+                found.append(choice)
+        return CallerIdChoices(numbers=found, free_entry=False, note=RINGCENTRAL_CALLER_ID_NOTE)
+
+
+FORWARDING_NUMBERS_PATH = "/restapi/v1.0/account/~/extension/~/forwarding-number"
+PHONE_NUMBERS_PATH = "/restapi/v1.0/account/~/extension/~/phone-number"
+LIST_PAGE_SIZE = 100
+LIST_MAX_PAGES = 10  # 1,000 numbers: more than any extension has
+_USAGE_WORDS: Mapping[str, str] = {
+    "MainCompanyNumber": "main company number",
+    "AdditionalCompanyNumber": "company number",
+    "CompanyNumber": "company number",
+    "DirectNumber": "direct number",
+    "ForwardedNumber": "forwarded number",
+    "ForwardedCompanyNumber": "forwarded company number",
+    "BusinessMobileNumber": "business mobile number",
+}
+
+
+def _said(response: httpx.Response) -> str:
+    err = parse_error(response)
+    return f" (RingCentral {err.code}: {err.message})" if err.code else ""

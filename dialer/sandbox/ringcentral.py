@@ -8,6 +8,7 @@ import base64
 import hashlib
 import html
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse
@@ -450,7 +451,8 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingCentralState]:
         call_id = f"rc-{ringout_id}"
         call = sandbox.telephony.place(call_id=call_id, provider="ringcentral", mode="bridge",
                                        from_number=from_number, to_number=to_number,
-                                       data={"ringout_id": ringout_id, "playPrompt": bool(data.get("playPrompt"))})
+                                       data={"ringout_id": ringout_id, "playPrompt": bool(data.get("playPrompt")),
+                                             "callerId": _caller_id_of(data)})
         st.ringouts[ringout_id] = call_id
         if _suffix(to_number) == BRIDGE_FAILS_SUFFIX:
             bridge_fails(call)
@@ -510,8 +512,9 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingCentralState]:
             call.data["delete_ignored"] = call.data.get("delete_ignored", 0) + 1
         return with_headers(Response(status_code=204), verdict)
 
+    number_routes = number_list_routes(guarded, with_headers)
     ro = "/restapi/v1.0/account/{account_id}/extension/{extension_id}"
-    out: list[Route] = [
+    out: list[Route] = [*number_routes,
         Route("/restapi/oauth/token", token, methods=["POST"]),
         Route("/restapi/oauth/revoke", revoke, methods=["POST"]),
         Route("/restapi/oauth/authorize", authorize, methods=["GET", "POST"]),
@@ -523,3 +526,104 @@ def routes(sandbox: SandboxState) -> tuple[list[Route], RingCentralState]:
             Route(f"{ro}/{name}/{{ringout_id}}", delete_ringout, methods=["DELETE"]),
         ]
     return out, st
+
+
+# ------------------------------------------------------------------------------ the extension's numbers
+# GET .../forwarding-number (ForwardingNumberInfo records) and GET .../phone-number (UserPhoneNumberInfo
+# records), both paged, both in the Light group (RingCentral's API reference). The demo extension has three
+# forwarding numbers (the first is its default ``from``) and three phone numbers, two with the CallerId feature.
+
+FORWARDING_NUMBERS: tuple[dict[str, Any], ...] = (
+    {"id": FORWARDING_NUMBER_ID, "phoneNumber": FORWARDING_NUMBER, "label": "Mobile", "type": "Mobile",
+     "features": ["CallFlip", "CallForwarding"], "flipNumber": "1"},
+    {"id": "2", "phoneNumber": "+12025550142", "label": "Home", "type": "Home",
+     "features": ["CallFlip", "CallForwarding"], "flipNumber": "2"},
+    {"id": "3", "phoneNumber": "+12025550143", "label": "Work", "type": "Work",
+     "features": ["CallForwarding"], "flipNumber": "3"},
+)
+DIRECT_NUMBER = USERNAME
+MAIN_NUMBER = "+12025550111"
+FAX_NUMBER = "+12025550122"
+PHONE_NUMBERS: tuple[dict[str, Any], ...] = (
+    {"id": 400000201, "phoneNumber": DIRECT_NUMBER, "usageType": "DirectNumber", "type": "VoiceFax",
+     "paymentType": "Local", "location": "Washington, DC", "status": "Normal", "primary": False,
+     "features": ["SmsSender", "CallerId"]},
+    {"id": 400000202, "phoneNumber": MAIN_NUMBER, "usageType": "MainCompanyNumber", "type": "VoiceFax",
+     "paymentType": "Local", "location": "Washington, DC", "status": "Normal", "primary": True,
+     "label": "Sandbox Inc.", "features": ["CallerId"]},
+    {"id": 400000203, "phoneNumber": FAX_NUMBER, "usageType": "CompanyFaxNumber", "type": "FaxOnly",
+     "paymentType": "Local", "location": "Washington, DC", "status": "Normal", "primary": False,
+     "features": []},
+)
+CALLER_ID_NUMBERS = (DIRECT_NUMBER, MAIN_NUMBER)  # the phone numbers with the CallerId feature
+MAX_PER_PAGE = 1000
+
+
+def page_of(request: Request, items: tuple[dict[str, Any], ...], resource: str
+            ) -> dict[str, Any] | Response:
+    """One page of ``items`` with RingCentral's ``paging`` and ``navigation`` (perPage capped at 1000)."""
+    try:
+        page = int(request.query_params.get("page", "1"))
+        if page < 1:
+            raise ValueError
+    except ValueError:
+        return rc_error(400, "CMN-101", "Parameter [page] value is invalid", "page")
+    try:
+        per_page = min(int(request.query_params.get("perPage", "100")), MAX_PER_PAGE)
+        if per_page < 1:
+            raise ValueError
+    except ValueError:
+        return rc_error(400, "CMN-101", "Parameter [perPage] value is invalid", "perPage")
+    base = str(request.base_url).rstrip("/") + f"/restapi/v1.0/account/{ACCOUNT_ID}/extension/{EXTENSION_ID}"
+    total = len(items)
+    pages = max(1, -(-total // per_page))
+    start = (page - 1) * per_page
+    chosen = items[start:start + per_page]
+
+    def link(n: int) -> dict[str, str]:
+        return {"uri": f"{base}/{resource}?page={n}&perPage={per_page}"}
+
+    records = [{"uri": f"{base}/{resource}/{item['id']}", **item} for item in chosen]
+    paging: dict[str, int] = {"page": page, "perPage": per_page, "totalPages": pages, "totalElements": total}
+    if chosen:
+        paging |= {"pageStart": start, "pageEnd": start + len(chosen) - 1}
+    navigation = {"firstPage": link(1), "lastPage": link(pages)}
+    if page < pages:
+        navigation["nextPage"] = link(page + 1)
+    if 1 < page <= pages:
+        navigation["previousPage"] = link(page - 1)
+    return {"uri": f"{base}/{resource}?page={page}&perPage={per_page}", "records": records,
+            "paging": paging, "navigation": navigation}
+
+
+def number_list_routes(guarded: Callable[[Request, str], Awaitable[Verdict | Response]],
+                       with_headers: Callable[[Response, Verdict], Response]) -> list[Route]:
+    async def listing(request: Request, items: tuple[dict[str, Any], ...], resource: str) -> Response:
+        verdict = await guarded(request, "light")
+        if isinstance(verdict, Response):
+            return verdict
+        body = page_of(request, items, resource)
+        if isinstance(body, Response):
+            return with_headers(body, verdict)
+        return with_headers(JSONResponse(body), verdict)
+
+    async def forwarding_numbers(request: Request) -> Response:
+        return await listing(request, FORWARDING_NUMBERS, "forwarding-number")
+
+    async def phone_numbers(request: Request) -> Response:
+        wanted = request.query_params.getlist("usageType")
+        items = tuple(n for n in PHONE_NUMBERS if not wanted or n["usageType"] in wanted)
+        items = tuple({**n, "country": {"id": "1", "uri": f"{str(request.base_url).rstrip('/')}"
+                                        "/restapi/v1.0/dictionary/country/1", "name": "United States"}}
+                      for n in items)
+        return await listing(request, items, "phone-number")
+
+    ro = "/restapi/v1.0/account/{account_id}/extension/{extension_id}"
+    return [Route(f"{ro}/forwarding-number", forwarding_numbers, methods=["GET"]),
+            Route(f"{ro}/phone-number", phone_numbers, methods=["GET"])]
+
+
+def _caller_id_of(data: dict[str, Any]) -> str:
+    caller = data.get("callerId")
+    number = caller.get("phoneNumber") if isinstance(caller, dict) else None
+    return to_e164_loose(number) if isinstance(number, str) else ""

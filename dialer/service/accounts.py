@@ -15,8 +15,16 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from dialer.core import numbers
 from dialer.providers import registry
-from dialer.providers.base import Balance, Provider, ProviderError, SignInRequired
+from dialer.providers.base import (
+    Balance,
+    CallerIdChoices,
+    NumberChoice,
+    Provider,
+    ProviderError,
+    SignInRequired,
+)
 from dialer.providers.secretstore import SecretStoreLike
 from dialer.service.active import AccountView
 from dialer.service.errors import AccountError, DialError
@@ -25,6 +33,7 @@ from dialer.store.accounts import Account, AccountStore
 log = logging.getLogger(__name__)
 
 ACCOUNT_KEY = "account_key"
+CALLER_ID = "caller_id"  # the account's default caller ID (E.164), a non-secret account setting
 # Credentials that are not secret and that a client needs at construction (kept in account settings).
 _PLAIN_SETTINGS = ("client_id", "project_id", "extension", "redirect_uri", "play_prompt")
 DEMO_ENV = ("DIALER_RINGEZ_URL", "DIALER_RINGCENTRAL_URL", "DIALER_CALLEDIN_URL", "DIALER_RINGOSTAT_URL")
@@ -106,7 +115,8 @@ class AccountService:
             log.info("account %s: %s", account.id, exc)
             signed_in = False
         return AccountView(id=account.id, provider_id=account.provider, label=account.label,
-                           capabilities=caps, signed_in=signed_in, detail=detail, rings_first=first)
+                           capabilities=caps, signed_in=signed_in, detail=detail, rings_first=first,
+                           caller_id=account.settings.get(CALLER_ID) or None if caps.caller_id else None)
 
     # --------------------------------------------------------------------------------------- public
 
@@ -198,6 +208,59 @@ class AccountService:
 
     def last_balance(self, account_id: int) -> Balance | None:
         return self.balances.get(account_id)
+
+    # ---------------------------------------------------------------------------------- caller ID
+
+    def _caller_id_provider(self, account_id: int) -> Provider:
+        client = self.client(account_id)
+        if not client.capabilities.caller_id:
+            raise AccountError(f"{client.capabilities.display_name} cannot choose the caller ID the person you "
+                               "call sees.")
+        return client
+
+    async def caller_ids(self, account_id: int) -> CallerIdChoices:
+        """The caller IDs the account may show (a list from the provider, or free entry)."""
+        return await self._caller_id_provider(account_id).caller_ids()
+
+    async def own_numbers(self, account_id: int) -> builtins.list[NumberChoice]:
+        """The account's numbers that may be rung first (RingCentral: the forwarding numbers)."""
+        return list(await self.client(account_id).own_numbers())
+
+    def check_caller_id(self, account_id: int, caller_id: str, own_number: str | None) -> None:
+        """Raise the provider's error when it cannot send ``caller_id`` (E.164) with this own number."""
+        self._caller_id_provider(account_id).check_caller_id(caller_id, own_number)
+
+    def checked_caller_id(self, account_id: int, number: str | None, *, region: str | None = None,
+                          own_number: str | None = None) -> str | None:
+        """``number`` as E.164 once the provider accepts it (``None`` for ""/None: the provider's default);
+        raises :class:`AccountError` naming the problem. Saves nothing."""
+        text = (number or "").strip()
+        if not text:
+            return None
+        self._caller_id_provider(account_id)
+        try:
+            e164 = numbers.normalize(text, region)
+        except numbers.InvalidNumber as exc:
+            raise AccountError(f"The caller ID is not a valid phone number: {exc}") from exc
+        try:
+            self.check_caller_id(account_id, e164, own_number)
+        except ProviderError as exc:
+            raise AccountError(exc.user_message) from exc
+        return e164
+
+    def set_caller_id(self, account_id: int, number: str | None, *, region: str | None = None,
+                      own_number: str | None = None) -> str | None:
+        """Save the account's default caller ID (``None`` or "": the provider's default). Returns the E.164
+        number saved; raises :class:`AccountError` naming the problem (then nothing is saved)."""
+        account = self._account(account_id)
+        e164 = self.checked_caller_id(account_id, number, region=region, own_number=own_number)
+        settings = dict(account.settings)
+        if e164 is None:
+            settings.pop(CALLER_ID, None)
+        else:
+            settings[CALLER_ID] = e164
+        self._store.update_settings(account_id, settings)
+        return e164
 
     def wallet_url(self, account_id: int) -> str | None:
         return registry.capabilities_of(self._account(account_id).provider).wallet_url

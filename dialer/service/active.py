@@ -34,6 +34,7 @@ class AccountView:
     signed_in: bool
     detail: str = ""  # the account's own choices in words (Provider.describe_account)
     rings_first: str | None = None  # set when the account, not the own number, decides what rings first
+    caller_id: str | None = None  # the account's default caller ID (E.164), when the user chose one
 
     @property
     def display_name(self) -> str:

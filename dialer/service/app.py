@@ -75,7 +75,8 @@ class DialerService:
         self.address_books = AddressBookService(AddressBookStore(db, self.contacts.store), secrets, self.settings)
         self.history = HistoryService(HistoryStore(db), self.accounts)
         planner = Planner(settings=self.settings, accounts=self.accounts.list,
-                          balance_of=self.accounts.last_balance, contact_name=self.contacts.name_for)
+                          balance_of=self.accounts.last_balance, contact_name=self.contacts.name_for,
+                          check_caller_id=self.accounts.check_caller_id)
         self.calls = CallService(history=self.history.store, providers=self.accounts, planner=planner,
                                  callbacks_enabled=lambda: self._callback_url is not None,
                                  time_scale=time_scale, account_view=self.accounts.get,

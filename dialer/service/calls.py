@@ -180,7 +180,8 @@ class CallService:
 
     def prepare(self, number_text: str, *, origin: Origin, account_id: int | None = None,
                 mode: CallMode | None = None, own_number: str | None = None,
-                postdial: str | None = None, max_minutes: int | None = None) -> CallPlan:
+                postdial: str | None = None, max_minutes: int | None = None,
+                caller_id: str | None = None) -> CallPlan:
         """Read the number (tel:/callto: links too), run the dial guard, pick account and mode.
 
         Fast and offline; raises :class:`DialError` with the reason when the call cannot be made.
@@ -188,7 +189,8 @@ class CallService:
         if self._planner is None:
             raise DialError("Calls cannot be prepared: the dialer is not fully started.")
         return self._planner.prepare(number_text, origin=origin, account_id=account_id, mode=mode,
-                                     own_number=own_number, postdial=postdial, max_minutes=max_minutes)
+                                     own_number=own_number, postdial=postdial, max_minutes=max_minutes,
+                                     caller_id=caller_id)
 
     async def place(self, plan: CallPlan, *, confirmed: bool, extra_confirmed: bool = False) -> ActiveCall:
         """Place the call the user confirmed and start following it.

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from dialer.core import billing, numbers, safety, teluri
 from dialer.core.calls import CallMode, Origin
 from dialer.core.dtmf import DtmfError, postdial_for
-from dialer.providers.base import Balance
+from dialer.providers.base import Balance, ProviderError
 from dialer.service import postdial as postdial_mod
 from dialer.service.active import AccountView, CallPlan
 from dialer.service.errors import DialError
@@ -54,7 +54,9 @@ class Planner:
     def __init__(self, *, settings: Settings, accounts: Callable[[], list[AccountView]],
                  balance_of: Callable[[int], Balance | None],
                  contact_name: Callable[[str], str | None] = lambda _e164: None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 check_caller_id: Callable[[int, str, str | None], None] | None = None) -> None:
+        self._check_caller_id = check_caller_id
         self._clock = clock
         self._settings = settings
         self._accounts = accounts
@@ -63,7 +65,10 @@ class Planner:
 
     def prepare(self, number_text: str, *, origin: Origin, account_id: int | None = None,
                 mode: CallMode | None = None, own_number: str | None = None,
-                postdial: str | None = None, max_minutes: int | None = None) -> CallPlan:
+                postdial: str | None = None, max_minutes: int | None = None,
+                caller_id: str | None = None) -> CallPlan:
+        """``caller_id``: the number the callee should see for this call ("" = the provider's default);
+        ``None`` uses the account's saved default."""
         own = own_number if own_number is not None else self._settings.own_number
         region = self._settings.default_region or numbers.default_region(own)
         try:
@@ -106,6 +111,7 @@ class Planner:
             except numbers.InvalidNumber:
                 own_e164 = None
 
+        shown = self._pick_caller_id(account, caller_id, own_e164, region)
         post = target.postdial
         if postdial:
             post += postdial_mod.normalize(postdial)
@@ -122,7 +128,7 @@ class Planner:
                 f"Your {caps.display_name} balance does not cover one minute of this call; top up{where} first."))
         return CallPlan(
             destination=e164, info=info, account=account, mode=chosen_mode, origin=origin,
-            own_number=own_e164, postdial=post, verdict=verdict, caller_id=None, max_minutes=limit,
+            own_number=own_e164, postdial=post, verdict=verdict, caller_id=shown, max_minutes=limit,
             rate=rate, estimate_max=estimate, balance=balance,
             rings_first=(f"{account.rings_first}, then {info.international} is called."
                          if chosen_mode is CallMode.BRIDGE and account.rings_first
@@ -146,6 +152,29 @@ class Planner:
                             "(Settings → Accounts, or `dialer login PROVIDER`).")
         default = self._settings.default_account_id
         return next((a for a in signed_in if a.id == default), signed_in[0])
+
+    def _pick_caller_id(self, account: AccountView, caller_id: str | None, own: str | None,
+                        region: str) -> str | None:
+        caps = account.capabilities
+        if caller_id is None:
+            text = account.caller_id if caps.caller_id else None  # the account's saved default
+        else:
+            text = caller_id.strip()
+            if text and not caps.caller_id:
+                raise DialError(f"{caps.display_name} cannot choose the caller ID the person you call sees; "
+                                "call without a caller ID or choose another account.")
+        if not text:
+            return None
+        try:
+            e164 = numbers.normalize(text, region)
+        except numbers.InvalidNumber as exc:
+            raise DialError(f"The caller ID is not a valid phone number: {exc}") from exc
+        if self._check_caller_id is not None:
+            try:
+                self._check_caller_id(account.id, e164, own)
+            except ProviderError as exc:
+                raise DialError(exc.user_message) from exc
+        return e164
 
     def _pick_mode(self, account: AccountView, mode: CallMode | None) -> CallMode:
         caps = account.capabilities

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from dialer.core import numbers
 from dialer.core.calls import CallMode
 from dialer.qt import QtCore, QtWidgets
 from dialer.ui import icons
@@ -120,7 +121,9 @@ class ConfirmDialog(QtWidgets.QDialog):
             else "The number is called directly")
         row("rings_first", "What happens", rings)
         if getattr(plan, "caller_id", None):
-            row("caller_id", "They will see", plan.caller_id)
+            shown = numbers.format_international(plan.caller_id)
+            note = plan.account.capabilities.caller_id_note
+            row("caller_id", "They will see", f"{shown}\n{note}" if note else shown)
         if plan.postdial:
             manual = getattr(plan, "postdial_is_manual", False)
             row("postdial", "Then sends", plan.postdial + (

@@ -653,7 +653,8 @@ class MainWindow(QtWidgets.QMainWindow):
             try:
                 plan = self.service.calls.prepare(
                     text, origin=origin, account_id=account.id if account is not None else None,
-                    mode=picker.current_mode(), own_number=picker.own_number_text())
+                    mode=picker.current_mode(), own_number=picker.own_number_text(),
+                    caller_id=picker.caller_id_text())
             except ValueError as exc:  # DialError is a ValueError
                 page.show_error(str(exc))
                 return None
@@ -806,6 +807,18 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_account_changed(self, account: Any) -> None:
         if self.bridge is not None:
             self.bridge.spawn(self._refresh_balance(), title="Balance")
+        import functools
+
+        picker = self.dial_page.accounts
+        if self.service is not None and self.bridge is not None and account is not None \
+                and picker.wants_caller_ids():
+            picker.caller_id.load(functools.partial(self.service.accounts.caller_ids, account.id),
+                                  getattr(account, "caller_id", None),
+                                  spawn=functools.partial(self.bridge.spawn, title="Caller ID"))
+        if self.service is not None and self.bridge is not None and account is not None \
+                and account.capabilities.needs_own_number:
+            picker.load_own_choices(account.id, functools.partial(self.service.accounts.own_numbers, account.id),
+                                    spawn=functools.partial(self.bridge.spawn, title="Your phones"))
 
     def _on_own_number(self, number: str) -> None:
         if self.service is not None:

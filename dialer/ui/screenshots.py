@@ -17,7 +17,7 @@ from typing import Any
 
 WIDTH, HEIGHT = 460, 760
 STATES = ("idle", "contacts", "history", "ringing", "connected", "outcome", "signin", "confirm", "confirm-premium",
-          "settings", "signin-ringostat")
+          "settings", "signin-ringostat", "callerid", "confirm-callerid")
 
 
 async def _until(check: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -129,12 +129,38 @@ async def _shoot_theme(app: Any, service: Any, sandbox_url: str, out: Path, mode
     _save(win, out, f"outcome-{mode}")
     win.call_panel.dismissed.emit()
 
+    # Caller ID: RingCentral chosen, its caller-ID list loaded, one number picked for this call.
+    for index, account in enumerate(picker._accounts):
+        if account.provider_id == "ringcentral":
+            picker.combo.setCurrentIndex(index)
+    chooser = picker.caller_id.combo
+    await _until(lambda: chooser.count() > 1)
+    chooser.setCurrentIndex(chooser.count() - 1)
+    win.dial_page.number.set_number("+1 202 555 0143")
+    await _settle()
+    _save(win, out, f"callerid-{mode}")
+    task = asyncio.ensure_future(win.dial("tel:+1-202-555-0143", Origin.TEL_LINK))
+    await _until(lambda: win.confirm_dialog is not None and win.confirm_dialog.isVisible())
+    await _settle()
+    dialog = win.confirm_dialog
+    assert dialog is not None
+    _save(dialog, out, f"confirm-callerid-{mode}")
+    dialog.reject()
+    await task
+
     for name, opener in (("signin", win.open_sign_in), ("settings", win.open_settings),
                          ("signin-ringostat", lambda: win.open_sign_in("ringostat"))):
         before = list(win.dialogs)
         opener()
         await _settle()
         new = [d for d in win.dialogs if d not in before]
+        fields: dict[int, Any] = getattr(new[0], "caller_ids", {}) if new else {}
+
+        def loaded(fields: dict[int, Any] = fields) -> bool:
+            return all(not f.hint.text().startswith("Loading") for f in fields.values())
+
+        await _until(loaded)
+        await _settle()
         if new:
             _save(new[0], out, f"{name}-{mode}")
             new[0].reject()

@@ -9,6 +9,7 @@ call ring the wrong phone, so the dialog refuses it and says why, in place.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 from typing import Any
 
@@ -18,6 +19,7 @@ from dialer.core.calls import CallMode
 from dialer.desktop import autostart
 from dialer.qt import QtCore, QtWidgets, Signal
 from dialer.ui import theme
+from dialer.ui.caller_id import CallerIdField
 
 MODE_TEXT = {
     CallMode.BRIDGE: "Ring my phone first, then the number (bridge)",
@@ -120,6 +122,11 @@ class SettingsDialog(QtWidgets.QDialog):
         safety_form = QtWidgets.QFormLayout(safety)
         safety_form.addRow(self.confirm_check)
         safety_form.addRow("&Longest call:", self.max_minutes_spin)
+        self.caller_ids: dict[int, CallerIdField] = {}  # account id -> its caller-ID chooser
+        self.caller_box = QtWidgets.QGroupBox("Caller ID: the number the person you call sees")
+        # A box layout, not a form: QFormLayout clips word-wrapped notes whose text arrives later.
+        self._caller_rows = QtWidgets.QVBoxLayout(self.caller_box)
+        self.caller_box.hide()
         looks = QtWidgets.QGroupBox("Appearance and start-up")
         looks_form = QtWidgets.QFormLayout(looks)
         looks_form.addRow("&Theme:", self.theme_combo)
@@ -129,6 +136,7 @@ class SettingsDialog(QtWidgets.QDialog):
         looks_form.addRow(self.notifications_check)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(calls)
+        layout.addWidget(self.caller_box)
         layout.addWidget(safety)
         layout.addWidget(looks)
         layout.addWidget(self.error_label)
@@ -176,6 +184,27 @@ class SettingsDialog(QtWidgets.QDialog):
         self.autostart_check.setChecked(autostart.is_enabled())
         self._select(self.language_combo, i18n.chosen_language(environ={}))
         self._check_own_number()
+        self._load_caller_ids()
+
+    def _load_caller_ids(self) -> None:
+        """One chooser per signed-in account that can show a chosen caller ID; lists load in the background."""
+        accounts = [a for a in self._accounts() if getattr(a, "signed_in", True)
+                    and getattr(getattr(a, "capabilities", None), "caller_id", False)]
+        for account in accounts:
+            field = self.caller_ids.get(account.id)
+            if field is None:
+                field = CallerIdField(self.caller_box, accessible_name=f"Caller ID for {account.display_name}")
+                self.caller_ids[account.id] = field
+                if self.caller_ids.keys() - {account.id}:
+                    self._caller_rows.addSpacing(8)
+                label = QtWidgets.QLabel(f"{account.display_name}:", self.caller_box)
+                label.setBuddy(field.combo)
+                self._caller_rows.addWidget(label)
+                self._caller_rows.addWidget(field)
+                self._caller_rows.addWidget(field.hint)
+            field.load(functools.partial(self._service.accounts.caller_ids, account.id),
+                       getattr(account, "caller_id", None))
+        self.caller_box.setVisible(bool(accounts))
 
     @staticmethod
     def _select(combo: QtWidgets.QComboBox, value: object) -> None:
@@ -224,6 +253,11 @@ class SettingsDialog(QtWidgets.QDialog):
             return False
         s = self._settings
         try:
+            chosen = {account_id: self._service.accounts.checked_caller_id(
+                account_id, field.value(), region=self._region(), own_number=e164)
+                for account_id, field in self.caller_ids.items()}  # all checked first: a refused one saves none
+            for account_id, caller_id in chosen.items():
+                self._service.accounts.set_caller_id(account_id, caller_id, own_number=e164)
             s.own_number = e164
             s.default_region = self._region()
             account = self.account_combo.currentData()

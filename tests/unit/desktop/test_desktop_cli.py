@@ -54,14 +54,15 @@ def test_the_accept_hook_is_an_unknown_action_without_the_test_environment(
 def call_args(**overrides: Any) -> argparse.Namespace:
     values: dict[str, Any] = {"number": "+12015550123", "provider": None, "mode": None, "own_number": None,
                               "dtmf": None, "dtmf_delay": None, "max_minutes": None, "ring_timeout": None, "yes": False,
-                              "allow_premium": False, "json": False}
+                              "allow_premium": False, "json": False, "caller_id": None}
     values.update(overrides)
     return argparse.Namespace(**values)
 
 
 @pytest.mark.parametrize("overrides", [{"yes": True}, {"json": True}, {"provider": "ringez"}, {"dtmf": "1"},
                                        {"mode": "direct"}, {"own_number": "+14155550123"}, {"max_minutes": 5},
-                                       {"dtmf_delay": 2.0}, {"ring_timeout": 30.0}])
+                                       {"dtmf_delay": 2.0}, {"ring_timeout": 30.0},
+                                       {"caller_id": "+12025550111"}])
 def test_dialer_call_with_script_options_never_goes_to_the_window(overrides: dict[str, Any]) -> None:
     assert call_cmd._hand_off(call_args(**overrides)) is None
 
