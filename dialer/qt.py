@@ -96,3 +96,39 @@ def _guard_none_refcount() -> bool:
 
 
 NONE_REFCOUNT_GUARDED = _guard_none_refcount()
+
+
+def _keep_sources_out_of_memory() -> bool:
+    """Stop PySide's ``__feature__`` import hook from keeping the source of every imported module.
+
+    For each module imported after PySide6, the hook asks whether its source mentions ``PySide6``
+    (``shibokensupport.feature._mod_uses_pyside``, via ``inspect.getsource``). That leaves every module's
+    source, split into lines, in ``linecache`` for the life of the process: ~10 MB over the ~600 modules
+    the app imports. Same answer here, read straight from the file and not kept; modules that are not a
+    plain ``.py`` file still go to PySide's own check. Returns whether the hook was replaced.
+    """
+    import linecache
+    import sys
+
+    feature = sys.modules.get("shibokensupport.feature")
+    original: _Any = getattr(feature, "_mod_uses_pyside", None)
+    if feature is None or original is None:
+        return False
+
+    def mod_uses_pyside(module: _Any) -> bool:
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and path.endswith(".py"):
+            try:
+                with open(path, "rb") as fh:
+                    return b"PySide6" in fh.read()
+            except OSError:  # what PySide's check answers for a module whose source cannot be read
+                return False
+        return bool(original(module))
+
+    mod_uses_pyside.__wrapped__ = original  # type: ignore[attr-defined]  # PySide's own, for the tests
+    setattr(feature, "_mod_uses_pyside", mod_uses_pyside)  # noqa: B010 - a private name of PySide
+    linecache.clearcache()  # the sources read while PySide6 itself was imported
+    return True
+
+
+SOURCES_KEPT_OUT = _keep_sources_out_of_memory()

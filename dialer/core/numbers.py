@@ -1,6 +1,7 @@
 """Phone numbers as people paste them, turned into E.164 and described for the UI.
 
-Everything goes through ``phonenumbers`` (libphonenumber's metadata), wrapped so that callers only ever see
+Everything goes through ``phonenumbers`` (libphonenumber's metadata; place names, carriers and time zones
+through :mod:`dialer.core.places`, which gives libphonenumber's answers without its 100 MB of data), wrapped so that callers only ever see
 :class:`InvalidNumber` with a message that names the cause and the fix. Input is pre-cleaned first:
 Unicode compatibility forms (full-width digits, ``＋``) and every Unicode decimal digit (Arabic-Indic,
 Devanagari, ...) become ASCII, and a leading ``00``/``011`` international prefix is read as ``+`` when
@@ -27,10 +28,9 @@ from phonenumbers import (
     PhoneNumberType,
     ValidationResult,
 )
-from phonenumbers import carrier as _carrier
-from phonenumbers import geocoder as _geocoder
-from phonenumbers import timezone as _timezone
 from phonenumbers.phonenumbermatcher import Leniency
+
+from dialer.core import places
 
 MAX_INPUT_CHARS = 1000
 """Longer input is refused outright: nobody pastes a 1000-character phone number."""
@@ -117,8 +117,7 @@ def _country(number: PhoneNumber) -> str:
     region = phonenumbers.region_code_for_country_code(number.country_code or 0)
     if not region or region in ("ZZ", "001"):
         return f"country code +{number.country_code}"
-    name: str = _geocoder._region_display_name(region, _LANG)
-    return name or region
+    return places.region_display_name(region, _LANG) or region
 
 
 # ----------------------------------------------------------------------------------------------- parsing
@@ -297,15 +296,15 @@ def _info(number: PhoneNumber) -> NumberInfo:
     region = phonenumbers.region_code_for_number(number)
     if region in (None, "ZZ"):
         region = None
-    country_name: str = _geocoder.country_name_for_number(number, _LANG) if region != "001" else ""
+    country_name = places.country_name_for_number(number, _LANG) if region != "001" else ""
     place = ""
     carrier_name = ""
     if valid:
-        place = _geocoder.description_for_valid_number(number, _LANG, region=region) or ""
+        place = places.description_for_valid_number(number, _LANG, region=region) or ""
         if place == country_name:  # the geocoder falls back to the country: no finer place known
             place = ""
-        carrier_name = _carrier.name_for_number(number, _LANG) or ""
-    zones = tuple(z for z in _timezone.time_zones_for_number(number) if z != "Etc/Unknown")
+        carrier_name = places.carrier_name_for_number(number, _LANG) or ""
+    zones = tuple(z for z in places.time_zones_for_number(number) if z != "Etc/Unknown")
     number_type = _TYPE_MAP.get(phonenumbers.number_type(number), NumberType.UNKNOWN)
     return NumberInfo(
         e164=_e164(number),

@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import importlib
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +64,8 @@ class DialerService:
 
     def __init__(self, *, db: Database, secrets: SecretStoreLike, secrets_warning: str | None = None,
                  demo_sandbox_url: str | None = None, time_scale: float = 1.0,
-                 follow_limits: FollowLimits | None = None) -> None:
+                 follow_limits: FollowLimits | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.db = db
         self.secrets_warning = secrets_warning
         self.demo_sandbox_url = demo_sandbox_url
@@ -76,7 +79,7 @@ class DialerService:
         self.history = HistoryService(HistoryStore(db), self.accounts)
         planner = Planner(settings=self.settings, accounts=self.accounts.list,
                           balance_of=self.accounts.last_balance, contact_name=self.contacts.name_for,
-                          check_caller_id=self.accounts.check_caller_id)
+                          check_caller_id=self.accounts.check_caller_id, clock=clock)
         self.calls = CallService(history=self.history.store, providers=self.accounts, planner=planner,
                                  callbacks_enabled=lambda: self._callback_url is not None,
                                  time_scale=time_scale, account_view=self.accounts.get,
@@ -90,11 +93,14 @@ class DialerService:
     @classmethod
     async def open(cls, *, home: Path | None = None, secrets: SecretStoreLike | None = None,
                    demo_sandbox_url: str | None = None, time_scale: float = 1.0,
-                   follow_limits: FollowLimits | None = None) -> DialerService:
+                   follow_limits: FollowLimits | None = None,
+                   clock: Callable[[], datetime] | None = None) -> DialerService:
         """Open the database (``home``: a DIALER_HOME-like folder; default: the user's data dir).
 
         ``time_scale`` shortens poll intervals and post-dial pauses (tests against an accelerated sandbox);
         ``follow_limits`` how long a call is followed before it ends as unknown (default: FollowLimits()).
+        ``clock`` (aware UTC datetimes) is what the dial guard's night-time warning reads instead of the
+        wall clock (tests and benchmarks pin it).
         """
         if demo_sandbox_url:
             set_sandbox_env(demo_sandbox_url)
@@ -110,7 +116,7 @@ class DialerService:
             warning = await asyncio.to_thread(lambda: store.warning)  # imports and probes keyring (~160 ms)
             secrets = store
         service = cls(db=db, secrets=secrets, secrets_warning=warning, demo_sandbox_url=demo_sandbox_url,
-                      time_scale=time_scale, follow_limits=follow_limits)
+                      time_scale=time_scale, follow_limits=follow_limits, clock=clock)
         try:
             await service._start_callbacks()
         except BaseException:
