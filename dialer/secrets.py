@@ -20,12 +20,14 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from dialer.i18n import N_, _
+
 SERVICE = "dialer"
-NO_KEYRING_WARNING = (
+NO_KEYRING_WARNING = N_(
     "No system keyring is available: sign-ins will not be remembered after you quit. "
     "Install/unlock a keyring (e.g. GNOME Keyring, KWallet) to keep them."
 )
-UNENCRYPTED_KEYRING_WARNING = (
+UNENCRYPTED_KEYRING_WARNING = N_(
     "Your keyring is an unencrypted file ({file}): the passwords and tokens dialer keeps there can be read "
     "by any program or person that can read that file. Use a real keyring instead (GNOME Keyring, KWallet, "
     "or KeePassXC's Secret Service), then remove the keyrings.alt package or unset PYTHON_KEYRING_BACKEND."
@@ -138,7 +140,7 @@ class SecretStore:
         """Switch to memory for the rest of this run, warning once (never with a secret)."""
         self._backend = None
         if self._warning is None:
-            self._warning = NO_KEYRING_WARNING
+            self._warning = _(NO_KEYRING_WARNING)
             log.warning("Keeping secrets in memory only (%s). %s", reason, NO_KEYRING_WARNING)
 
     @property
@@ -153,7 +155,7 @@ class SecretStore:
     def insecure_warning(self) -> str | None:
         """What to tell the user at sign-in when secrets go to an unencrypted file, else None."""
         file = self.unencrypted_file
-        return None if file is None else UNENCRYPTED_KEYRING_WARNING.format(file=file)
+        return None if file is None else _(UNENCRYPTED_KEYRING_WARNING).format(file=file)
 
     @property
     def persistent(self) -> bool:

@@ -7,14 +7,16 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from dialer.i18n import _
+
 
 def register(sub: Any) -> None:
     """Add this module's sub-commands to the `dialer` parser."""
-    reg = sub.add_parser("register-handler", help="make dialer open tel: and callto: links (this user only)")
+    reg = sub.add_parser("register-handler", help=_("make dialer open tel: and callto: links (this user only)"))
     reg.set_defaults(func=_register_handler)
-    unreg = sub.add_parser("unregister-handler", help="stop dialer from opening tel: and callto: links")
+    unreg = sub.add_parser("unregister-handler", help=_("stop dialer from opening tel: and callto: links"))
     unreg.set_defaults(func=_unregister_handler)
-    quick = sub.add_parser("quick-call", help="open the quick-call popup (in the running dialer if there is one)")
+    quick = sub.add_parser("quick-call", help=_("open the quick-call popup (in the running dialer if there is one)"))
     quick.set_defaults(func=_quick_call)
 
 
@@ -37,7 +39,7 @@ def _change_registration(change: Callable[[], str]) -> int:
     try:
         print(change())
     except RegistrationError as exc:
-        print(f"dialer: {exc}", file=sys.stderr)
+        print(_("dialer: {error}").format(error=exc), file=sys.stderr)
         return 1
     return 0
 

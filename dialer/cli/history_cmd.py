@@ -8,17 +8,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dialer.i18n import _, ngettext
+
 
 def register(sub: Any) -> None:
     """Add this module's sub-commands to the `dialer` parser."""
-    parser = sub.add_parser("history", help="show or export the call history (newest first)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--limit", type=int, default=20, help="how many calls to show (default 20)")
-    parser.add_argument("--provider", help="only calls through this provider")
-    parser.add_argument("--state", help="only calls with this outcome, e.g. completed, busy, no-answer")
+    parser = sub.add_parser("history", help=_("show or export the call history (newest first)"))
+    parser.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    parser.add_argument("--limit", type=int, default=20, help=_("how many calls to show (default 20)"))
+    parser.add_argument("--provider", help=_("only calls through this provider"))
+    parser.add_argument("--state", help=_("only calls with this outcome, e.g. completed, busy, no-answer"))
     parser.set_defaults(func=_show)
     commands = parser.add_subparsers(dest="history_command", metavar="ACTION")
-    p = commands.add_parser("export", help="export the call history to a CSV file")
+    p = commands.add_parser("export", help=_("export the call history to a CSV file"))
     p.add_argument("file", type=Path)
     p.set_defaults(func=_export)
 
@@ -39,7 +41,7 @@ def _filter(args: argparse.Namespace) -> Any:
 
 def _show(args: argparse.Namespace) -> int:
     if args.limit < 1:
-        print("dialer: --limit must be at least 1.", file=sys.stderr)
+        print(_("dialer: --limit must be at least 1."), file=sys.stderr)
         return 2
     history = _store()
     try:
@@ -61,7 +63,7 @@ def _show(args: argparse.Namespace) -> int:
         cost = f"{r.cost} {r.currency or ''}".strip() if r.cost is not None else ""
         print(f"{when}  {who:<32} {r.state:<10} {length:>6}  {r.provider:<12} {cost}")
     if not rows:
-        print("No calls yet.")
+        print(_("No calls yet."))
     return 0
 
 
@@ -72,10 +74,11 @@ def _export(args: argparse.Namespace) -> int:
     try:
         count = export_history_csv(history, args.file, _filter(args))
     except OSError as exc:
-        print(f"dialer: cannot write {args.file}: {exc.strerror or exc}. Choose a folder you can write to.",
-              file=sys.stderr)
+        print(_("dialer: cannot write {file}: {reason}. Choose a folder you can write to.").format(
+            file=args.file, reason=exc.strerror or exc), file=sys.stderr)
         return 2
     finally:
         history.db.close()
-    print(f"Exported {count} call(s) to {args.file}.")
+    print(ngettext("Exported {count} call to {file}.", "Exported {count} calls to {file}.", count).format(
+        count=count, file=args.file))
     return 0

@@ -11,6 +11,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from dialer.i18n import _
+
 if TYPE_CHECKING:  # the heavy imports happen only when the command runs
     from dialer.core.numbers import NumberInfo
     from dialer.core.teluri import TelUri
@@ -22,13 +24,13 @@ def register(sub: Any) -> None:
     """Add `parse` to the `dialer` parser."""
     parser = sub.add_parser(
         "parse",
-        help="show how a phone number or tel:/callto: link is read (nothing is dialled)",
-        description="Show how the dialer reads a phone number or a tel:/callto: link. Nothing is dialled.",
+        help=_("show how a phone number or tel:/callto: link is read (nothing is dialled)"),
+        description=_("Show how the dialer reads a phone number or a tel:/callto: link. Nothing is dialled."),
     )
-    parser.add_argument("text", metavar="TEXT", help="a phone number (any common format) or a tel:/callto: link")
+    parser.add_argument("text", metavar="TEXT", help=_("a phone number (any common format) or a tel:/callto: link"))
     parser.add_argument("--region", metavar="CC",
-                        help="two-letter country for numbers written without + (default: from your locale)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+                        help=_("two-letter country for numbers written without + (default: from your locale)"))
+    parser.add_argument("--json", action="store_true", help=_("print one JSON object"))
     parser.set_defaults(func=run)
 
 
@@ -42,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
     text: str = args.text
     region: str = (args.region or numbers.default_region()).upper()
     if args.region and args.region.upper() not in _supported_regions():
-        print(f"dialer parse: unknown region {args.region!r}; use a two-letter country code such as US or GB.",
-              file=sys.stderr)
+        print(_("dialer parse: unknown region {region}; use a two-letter country code such as US or GB.").format(
+            region=repr(args.region)), file=sys.stderr)
         return EXIT_INVALID
 
     uri: teluri.TelUri | None = None
@@ -54,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             number_text = uri.dialable
         info = numbers.describe(number_text, region)
     except (teluri.TelUriError, numbers.InvalidNumber) as exc:
-        print(f"dialer parse: {exc}", file=sys.stderr)
+        print(_("dialer parse: {error}").format(error=exc), file=sys.stderr)
         return EXIT_INVALID
 
     problem: str | None = None
@@ -71,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_as_text(info, uri))
     if problem is not None:
-        print(f"dialer parse: {problem}", file=sys.stderr)
+        print(_("dialer parse: {error}").format(error=problem), file=sys.stderr)
         return EXIT_INVALID
     return 0
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from dialer.i18n import N_
+
 
 class LegRole(StrEnum):
     SELF = "self"  # the user's own phone, rung first in bridge mode
@@ -36,7 +38,7 @@ class LegState(StrEnum):
 
     @property
     def label(self) -> str:
-        """Plain words for the UI and the CLI."""
+        """Plain words for the UI and the CLI, in English: show them as ``_(state.label)``."""
         return _LABELS[self]
 
 
@@ -51,17 +53,17 @@ TERMINAL_STATES = frozenset(
     }
 )
 
-_LABELS = {
-    LegState.QUEUED: "waiting",
-    LegState.RINGING: "ringing",
-    LegState.ANSWERED: "answered",
-    LegState.COMPLETED: "completed",
-    LegState.BUSY: "busy",
-    LegState.NO_ANSWER: "no answer",
-    LegState.REJECTED: "rejected",
-    LegState.FAILED: "failed",
-    LegState.CANCELED: "canceled",
-    LegState.UNKNOWN: "unknown",
+_LABELS = {  # English (stored and compared as is); shown translated: ``_(state.label)``
+    LegState.QUEUED: N_("waiting"),
+    LegState.RINGING: N_("ringing"),
+    LegState.ANSWERED: N_("answered"),
+    LegState.COMPLETED: N_("completed"),
+    LegState.BUSY: N_("busy"),
+    LegState.NO_ANSWER: N_("no answer"),
+    LegState.REJECTED: N_("rejected"),
+    LegState.FAILED: N_("failed"),
+    LegState.CANCELED: N_("canceled"),
+    LegState.UNKNOWN: N_("unknown"),
 }
 
 # Allowed forward moves. UNKNOWN (a status we could not map, or a lost connection) may move anywhere

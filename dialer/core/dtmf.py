@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dialer.i18n import _
+
 VALID = "0123456789*#ABCD"
 PAUSE_S = 2.0
 WAIT_S = 0.5
@@ -45,15 +47,16 @@ def validate(digits: str, *, allow_pauses: bool = True) -> str:
             out.append(ch.upper())
         elif ch.lower() in PAUSES:
             if not allow_pauses:
-                raise DtmfError(f"Pauses ({ch!r} at position {position}) cannot be sent as a key; remove it.")
+                raise DtmfError(_("Pauses ({key} at position {position}) cannot be sent as a key; remove it.").format(
+                    key=repr(ch), position=position))
             out.append(ch.lower())
         else:
             raise DtmfError(
-                f"{ch!r} at position {position} is not a phone key; use only 0-9 * # A-D "
-                "(and p , w for pauses)."
+                _("{key} at position {position} is not a phone key; use only 0-9 * # A-D "
+                  "(and p , w for pauses).").format(key=repr(ch), position=position)
             )
     if not out:
-        raise DtmfError("There are no keys to send; type digits, * or #.")
+        raise DtmfError(_("There are no keys to send; type digits, * or #."))
     return "".join(out)
 
 

@@ -24,8 +24,10 @@ import phonenumbers
 
 from dialer.core.calls import Origin
 from dialer.core.numbers import NumberInfo, NumberType
+from dialer.i18n import N_, _
 
-NO_NUMBER = "There is no phone number to call here; check the number and try again."
+NO_NUMBER = N_("There is no phone number to call here; check the number and try again.")
+"""Kept in English in a verdict (the planner compares it); shown as ``_(NO_NUMBER)``."""
 """The refusal reason when ``info`` is None and nothing else applies (callers may compare with it)."""
 
 NIGHT_START_HOUR = 22
@@ -95,7 +97,8 @@ def _night_warning(info: NumberInfo, now: datetime | None) -> str | None:
             return None
     if local_times and all(t.hour >= NIGHT_START_HOUR or t.hour < NIGHT_END_HOUR for t in local_times):
         first = local_times[0]
-        return f"It is {first:%H:%M} at the destination ({info.timezones[0]}): night time there."
+        return _("It is {time} at the destination ({zone}): night time there.").format(
+            time=f"{first:%H:%M}", zone=info.timezones[0])
     return None
 
 
@@ -112,30 +115,32 @@ def check(
     if _is_service_code(number_part):
         return DialVerdict(
             refused=(
-                "This is a phone service code (like *21# or #31#), which changes settings on your phone "
-                "or line; the dialer never sends service codes. Dial it on your phone if you mean it."
+                _("This is a phone service code (like *21# or #31#), which changes settings on your phone "
+                  "or line; the dialer never sends service codes. Dial it on your phone if you mean it.")
             )
         )
     if _is_emergency(number_part, info):
         return DialVerdict(
-            refused="This is an emergency number. Call it directly from your phone, not through a web calling service."
+            refused=_("This is an emergency number. Call it directly from your phone, not through a web calling "
+                      "service.")
         )
     if info is None:
         return DialVerdict(refused=NO_NUMBER)
 
     warnings: list[str] = []
     extra_step = False
-    country = info.country_name or "its country"
+    country = info.country_name or _("its country")
     if not info.valid:
-        warnings.append(f"This number does not look valid in {country}; check it before calling.")
+        warnings.append(_("This number does not look valid in {country}; check it before calling.").format(
+            country=country))
     if info.number_type is NumberType.PREMIUM_RATE:
-        warnings.append("Premium-rate number: calls to it can cost much more per minute.")
+        warnings.append(_("Premium-rate number: calls to it can cost much more per minute."))
         extra_step = True
     elif info.number_type is NumberType.SHARED_COST:
-        warnings.append("Shared-cost number: calls to it may cost more than a normal call.")
+        warnings.append(_("Shared-cost number: calls to it may cost more than a normal call."))
         extra_step = True
     elif info.number_type is NumberType.UNKNOWN and info.valid:
-        warnings.append("The kind of this number is unknown; it may be charged differently.")
+        warnings.append(_("The kind of this number is unknown; it may be charged differently."))
     night = _night_warning(info, now)
     if night is not None:
         warnings.append(night)

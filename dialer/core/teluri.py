@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from dialer.i18n import _
+
 MAX_URI_CHARS = 2048
 
 
@@ -92,7 +94,7 @@ def _encode(value: str) -> str:
 def _decode(text: str) -> str:
     """Percent-decode (UTF-8); a stray ``%`` is an error."""
     if "%" in _PCT.sub("", text):
-        raise TelUriError("The link has a broken percent-encoding (a % not followed by two hex digits).")
+        raise TelUriError(_("The link has a broken percent-encoding (a % not followed by two hex digits)."))
     raw = bytearray()
     pos = 0
     for match in _PCT.finditer(text):
@@ -103,7 +105,7 @@ def _decode(text: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise TelUriError("The link has percent-encoded bytes that are not valid UTF-8 text.") from None
+        raise TelUriError(_("The link has percent-encoded bytes that are not valid UTF-8 text.")) from None
 
 
 def _strip_scheme(uri: str) -> tuple[str, str]:
@@ -114,13 +116,15 @@ def _strip_scheme(uri: str) -> tuple[str, str]:
             if rest.startswith("//"):
                 rest = rest[2:]
             return scheme, rest
-    raise TelUriError("Not a phone link: it must start with tel: or callto:.")
+    raise TelUriError(_("Not a phone link: it must start with tel: or callto:."))
 
 
 def _global_digits(text: str, what: str) -> str:
     digits = _SEPARATORS.sub("", text[1:])
     if not digits or not digits.isascii() or not digits.isdigit():
-        raise TelUriError(f"The {what} must be + followed by digits (separators - . ( ) allowed).")
+        raise TelUriError(_("The number must be + followed by digits (separators - . ( ) allowed).") if what == "number"
+                          else _("The phone-context number must be + followed by digits (separators - . ( ) "
+                                 "allowed)."))
     return "+" + digits
 
 
@@ -129,7 +133,7 @@ def _context(value: str) -> str:
         return _global_digits(value, "phone-context number")
     domain = value.lower()
     if not domain.isascii() or not _DOMAIN.match(domain):
-        raise TelUriError("The phone-context must be a domain name or a + number.")
+        raise TelUriError(_("The phone-context must be a domain name or a + number."))
     return domain
 
 
@@ -137,7 +141,7 @@ def _subscriber(text: str, scheme: str) -> tuple[str, bool, str | None]:
     """(number, is_global, inline postdial) from the part before the first ``;``."""
     cleaned = text.strip()
     if not cleaned:
-        raise TelUriError("The link contains no phone number.")
+        raise TelUriError(_("The link contains no phone number."))
     low = cleaned.lower()
     inline: str | None = None
     # Pauses after the number: split at the first , p or w that follows a digit.
@@ -145,32 +149,33 @@ def _subscriber(text: str, scheme: str) -> tuple[str, bool, str | None]:
     if cut is not None and low[: cut.start()].rstrip(" -.()")[-1:].isdigit():
         inline = _SEPARATORS.sub("", low[cut.start() :])
         if not _POSTDIAL.match(inline):
-            raise TelUriError("The dialling pauses after the number may contain only digits, * # A-D and p w ,.")
+            raise TelUriError(_("The dialling pauses after the number may contain only digits, * # A-D and p w ,."))
         cleaned = cleaned[: cut.start()]
     if cleaned.startswith("+"):
         return _global_digits(cleaned, "number"), True, inline
     local = _SEPARATORS.sub("", cleaned).lower()
     if not local:
-        raise TelUriError("The link contains no phone number.")
+        raise TelUriError(_("The link contains no phone number."))
     if not local.isascii() or not _LOCAL.match(local):
         if scheme == "callto":
-            raise TelUriError("This callto: link names a user, not a phone number; it cannot be dialled.")
-        raise TelUriError("The number may contain only digits, * and # (and separators - . ( )).")
+            raise TelUriError(_("This callto: link names a user, not a phone number; it cannot be dialled."))
+        raise TelUriError(_("The number may contain only digits, * and # (and separators - . ( ))."))
     return local, False, inline
 
 
 def parse(uri: str) -> TelUri:
     """Parse a ``tel:`` or ``callto:`` URI (see the module docstring for what is accepted)."""
     if not isinstance(uri, str):
-        raise TelUriError("The link must be text.")
+        raise TelUriError(_("The link must be text."))
     if len(uri) > MAX_URI_CHARS:
-        raise TelUriError(f"The link is too long ({len(uri)} characters; at most {MAX_URI_CHARS}).")
+        raise TelUriError(_("The link is too long ({length} characters; at most {limit}).").format(
+            length=len(uri), limit=MAX_URI_CHARS))
     try:
         return _parse(uri.strip())
     except TelUriError:
         raise
     except Exception as exc:  # contract: only TelUriError escapes
-        raise TelUriError(f"The link could not be read ({type(exc).__name__}).") from None
+        raise TelUriError(_("The link could not be read ({error}).").format(error=type(exc).__name__)) from None
 
 
 def _parse(uri: str) -> TelUri:
@@ -184,23 +189,24 @@ def _parse(uri: str) -> TelUri:
     params: list[tuple[str, str | None]] = []
     for piece in pieces[1:]:
         if not piece:
-            raise TelUriError("The link has an empty parameter (;;).")
+            raise TelUriError(_("The link has an empty parameter (;;)."))
         raw_name, eq, raw_value = piece.partition("=")
         name = _decode(raw_name).lower()
         if not _PNAME.match(name):
-            raise TelUriError(f"Bad parameter name {name!r}: only letters, digits and - are allowed.")
+            raise TelUriError(_("Bad parameter name {name}: only letters, digits and - are allowed.").format(
+                name=repr(name)))
         if name in seen:
-            raise TelUriError(f"The parameter {name!r} appears more than once.")
+            raise TelUriError(_("The parameter {name} appears more than once.").format(name=repr(name)))
         seen.add(name)
         value = _decode(raw_value) if eq else None
         if value == "":
-            raise TelUriError(f"The parameter {name!r} has an empty value.")
+            raise TelUriError(_("The parameter {name} has an empty value.").format(name=repr(name)))
         if name in ("ext", "isub", "phone-context", "postd", "isub-encoding") and value is None:
-            raise TelUriError(f"The parameter {name!r} needs a value ({name}=...).")
+            raise TelUriError(_("The parameter {name} needs a value ({key}=...).").format(name=repr(name), key=name))
         if name == "ext":
             ext = _SEPARATORS.sub("", value or "")
             if not ext or not ext.isascii() or not ext.isdigit():
-                raise TelUriError("The extension (ext=) may contain only digits.")
+                raise TelUriError(_("The extension (ext=) may contain only digits."))
             extension = ext
         elif name == "isub":
             isub = value
@@ -210,10 +216,10 @@ def _parse(uri: str) -> TelUri:
             context = _context(value or "")
         elif name == "postd":
             if postdial is not None:
-                raise TelUriError("The link has dialling pauses both after the number and in postd=.")
+                raise TelUriError(_("The link has dialling pauses both after the number and in postd=."))
             post = _SEPARATORS.sub("", (value or "").lower())
             if not post or not _POSTDIAL.match(post):
-                raise TelUriError("postd= may contain only digits, * # A-D and the pauses p w.")
+                raise TelUriError(_("postd= may contain only digits, * # A-D and the pauses p w."))
             postdial = post
         else:
             params.append((name, value))
@@ -222,8 +228,8 @@ def _parse(uri: str) -> TelUri:
         postdial = re.sub(r"[abcd]", lambda m: m.group(0).upper(), postdial)
     if not is_global and context is None and scheme == "tel":
         raise TelUriError(
-            "A local number in a tel: link needs a phone-context (e.g. ;phone-context=+1-201); "
-            "or write the number in international form with +."
+            _("A local number in a tel: link needs a phone-context (e.g. ;phone-context=+1-201); "
+              "or write the number in international form with +.")
         )
     return TelUri(
         number=number,

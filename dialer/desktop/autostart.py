@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dialer.desktop.registration import APP_ID, APP_NAME, desktop_exec_arg, dialer_command, xdg_config_home
+from dialer.i18n import _
 
 START_ARGS = ("--minimized",)  # at login the app waits in the tray (the window opens from there)
 WINDOWS_RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
@@ -100,5 +101,6 @@ def set_enabled(enabled: bool, *, command: Sequence[str] | None = None, platform
         else:
             path.write_text(autostart_entry(command), encoding="utf-8")
     except OSError as exc:
-        raise AutostartError(f"Could not {'write' if enabled else 'remove'} {path}: {exc.strerror or exc}. "
-                             "Check that the folder is yours and writable.") from None
+        message = (_("Could not write {path}: {reason}. Check that the folder is yours and writable.") if enabled
+                   else _("Could not remove {path}: {reason}. Check that the folder is yours and writable."))
+        raise AutostartError(message.format(path=path, reason=exc.strerror or exc)) from None

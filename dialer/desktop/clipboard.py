@@ -7,14 +7,16 @@ without a display. Only the first valid number counts; a copied ``tel:``/``callt
 from __future__ import annotations
 
 from dialer.core import numbers, teluri
+from dialer.i18n import N_
 
 MAX_CLIPBOARD_CHARS = 10_000
 """Only the start of a large clipboard is searched (a pasted document should not stall the popup)."""
 
-NO_NUMBER_MESSAGE = (
+NO_NUMBER_MESSAGE = N_(
     "No phone number in the clipboard. Copy a number (for example +1 201 555 0123) or a tel: link, "
     "then try again; or type the number."
 )
+"""Shown translated: ``_(NO_NUMBER_MESSAGE)``."""
 
 
 def number_from_clipboard_text(text: str | None, region: str | None) -> str | None:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dialer.desktop import protocol
+from dialer.i18n import _
 
 SOCKET_NAME = "dialer.sock"
 _MAX_UNIX_PATH = 100  # sun_path is 108 bytes on Linux, 104 on macOS; keep a margin
@@ -58,7 +59,8 @@ def _private_fallback_dir(long_dir: Path) -> Path:
         path.mkdir(mode=0o700)
     info = path.lstat()
     if not path.is_dir() or path.is_symlink() or info.st_uid != os.getuid() or info.st_mode & 0o077:
-        raise HandoffError(f"The folder {path} is not private to you; delete it and start dialer again.")
+        raise HandoffError(_("The folder {path} is not private to you; delete it and start dialer again.").format(
+            path=path))
     return path
 
 
@@ -91,7 +93,7 @@ def request_from_argv(argv: Sequence[str]) -> tuple[str, dict[str, str]] | None:
         return protocol.ACTION_SHOW, {}
     if args and args[0] == "--untrusted-args":
         if len(args) != 2:
-            raise HandoffError("--untrusted-args takes exactly one tel: or callto: link.")
+            raise HandoffError(_("--untrusted-args takes exactly one tel: or callto: link."))
         return protocol.ACTION_OPEN_URI, {"uri": args[1]}
     if len(args) == 1 and args[0].strip().lower().startswith(("tel:", "callto:")):
         return protocol.ACTION_OPEN_URI, {"uri": args[0]}
@@ -151,7 +153,7 @@ def send(action: str, args: dict[str, str] | None = None, *, timeout: float = pr
     try:
         line = protocol.encode_request(action, args, cwd=_cwd())
     except protocol.ProtocolError as exc:
-        raise HandoffError(f"This cannot be passed to dialer: {exc}.") from None
+        raise HandoffError(_("This cannot be passed to dialer: {error}.").format(error=exc)) from None
     name = server_name()
     try:
         if sys.platform == "win32":  # pragma: no cover - Windows only
@@ -162,16 +164,17 @@ def send(action: str, args: dict[str, str] | None = None, *, timeout: float = pr
         raise
     except TimeoutError:
         raise HandoffError(
-            f"The running dialer did not answer within {timeout:g} s. If it is stuck, quit it "
-            "(or end the dialer process) and try again."
+            _("The running dialer did not answer within {seconds} s. If it is stuck, quit it "
+              "(or end the dialer process) and try again.").format(seconds=f"{timeout:g}")
         ) from None
     except OSError as exc:
-        raise HandoffError(f"Could not reach the running dialer at {name}: {exc.strerror or exc}.") from None
+        raise HandoffError(_("Could not reach the running dialer at {name}: {reason}.").format(
+            name=name, reason=exc.strerror or exc)) from None
     if not reply:
-        raise HandoffError("The running dialer closed the connection without answering; try again.")
+        raise HandoffError(_("The running dialer closed the connection without answering; try again."))
     ok, error = protocol.decode_reply(reply)
     if not ok:
-        raise HandoffError(f"The running dialer refused the request: {error}")
+        raise HandoffError(_("The running dialer refused the request: {error}").format(error=error))
 
 
 def forward(argv: Sequence[str]) -> int | None:
@@ -184,7 +187,7 @@ def forward(argv: Sequence[str]) -> int | None:
     try:
         request = request_from_argv(argv)
     except HandoffError as exc:
-        print(f"dialer: {exc}", file=sys.stderr)
+        print(_("dialer: {error}").format(error=exc), file=sys.stderr)
         return 2
     if request is None:
         return None
@@ -194,6 +197,6 @@ def forward(argv: Sequence[str]) -> int | None:
     except NotRunning:
         return None
     except HandoffError as exc:
-        print(f"dialer: {exc}", file=sys.stderr)
+        print(_("dialer: {error}").format(error=exc), file=sys.stderr)
         return 1
     return 0

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dialer.desktop import handoff, protocol, requests
+from dialer.i18n import _
 from dialer.qt import QtCore, QtNetwork, Signal
 
 log = logging.getLogger(__name__)
@@ -147,10 +148,10 @@ class IpcServer(QtCore.QObject):
             error = self._server.serverError()
             text = self._server.errorString()
             if error == QtNetwork.QAbstractSocket.SocketError.AddressInUseError:
-                raise ListenError(f"Another dialer is already listening on {self._name}.")
+                raise ListenError(_("Another dialer is already listening on {name}.").format(name=self._name))
             raise ListenError(
-                f"Could not open the hand-off socket {self._name}: {text}. Links will open new windows "
-                "instead; check that the folder exists and belongs to you."
+                _("Could not open the hand-off socket {name}: {reason}. Links will open new windows "
+                  "instead; check that the folder exists and belongs to you.").format(name=self._name, reason=text)
             )
         if sys.platform != "win32":
             with contextlib.suppress(OSError):
@@ -208,7 +209,7 @@ def request_from_url(url: str) -> requests.HandoffRequest | None:
     except protocol.ProtocolError as exc:
         log.warning("Link refused: %s", exc)
         return None
-    _, request = handle_line(line)
+    _reply, request = handle_line(line)
     return request
 
 
@@ -270,13 +271,13 @@ def claim_or_connect(
     """
     last_error: ListenError | None = None
     with _claim_lock():
-        for _ in range(max(1, attempts)):
+        for _attempt in range(max(1, attempts)):
             try:
                 handoff.send(action, args, timeout=timeout)
             except handoff.NotRunning:
                 pass
             except handoff.HandoffError as exc:
-                print(f"dialer: {exc}", file=sys.stderr)
+                print(_("dialer: {error}").format(error=exc), file=sys.stderr)
                 return 1
             else:
                 return 0
@@ -287,4 +288,4 @@ def claim_or_connect(
                 last_error = exc  # lost the bind race: the winner should answer on the next round
                 continue
             return None
-    raise last_error or ListenError("Could not become the single dialer instance.")
+    raise last_error or ListenError(_("Could not become the single dialer instance."))

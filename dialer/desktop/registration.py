@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dialer.i18n import N_, _
+
 APP_ID = "io.github.dialer.Dialer"
 APP_NAME = "Dialer"
 HANDLER_DESKTOP_ID = f"{APP_ID}.desktop"  # one id everywhere: Flatpak, AppStream, Qt's desktopFileName
@@ -213,31 +215,35 @@ def register_linux(command: Sequence[str] | None = None) -> str:
             where.icon_file.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(icon, where.icon_file)
     except OSError as exc:
-        raise RegistrationError(f"Could not write {where.desktop_file}: {exc.strerror or exc}.") from None
+        raise RegistrationError(_("Could not write {path}: {reason}.").format(
+            path=where.desktop_file, reason=exc.strerror or exc)) from None
     mime_types = [f"x-scheme-handler/{scheme}" for scheme in SCHEMES]
-    notes = [f"Wrote {where.desktop_file}"]
+    notes = [_("Wrote {path}").format(path=where.desktop_file)]
     xdg_mime = shutil.which("xdg-mime")
     if xdg_mime:
         for mime in mime_types:
             result = _run([xdg_mime, "default", HANDLER_DESKTOP_ID, mime])
             if result.returncode != 0:
                 raise RegistrationError(
-                    f"xdg-mime could not make dialer the default for {mime}: "
-                    f"{(result.stderr or result.stdout).strip() or 'exit code ' + str(result.returncode)}."
+                    _("xdg-mime could not make dialer the default for {mime}: {reason}.").format(
+                        mime=mime, reason=(result.stderr or result.stdout).strip()
+                        or _("exit code {code}").format(code=result.returncode))
                 )
-        notes.append("Made it the default for tel: and callto: links (xdg-mime)")
+        notes.append(_("Made it the default for tel: and callto: links (xdg-mime)"))
     else:
         set_mimeapps_default(where.mimeapps, mime_types, HANDLER_DESKTOP_ID)
-        notes.append(f"xdg-mime is not installed (package xdg-utils): wrote the defaults into {where.mimeapps}")
+        notes.append(_("xdg-mime is not installed (package xdg-utils): wrote the defaults into {path}").format(
+            path=where.mimeapps))
     update_db = shutil.which("update-desktop-database")
     if update_db:
         _run([update_db, str(where.desktop_file.parent)])
     if any(ch in _EXEC_RESERVED for arg in command for ch in arg):
         notes.append(
-            f"Note: the dialer's path ({' '.join(command)}) contains spaces or special characters. Desktops "
-            "(GNOME, KDE, Xfce...) open links with their own launcher and handle that, but plain xdg-open "
-            "without a desktop environment splits the path at the spaces: if tel: links do nothing there, "
-            "install dialer in a folder whose path has no spaces (for example with pipx)"
+            _("Note: the dialer's path ({path}) contains spaces or special characters. Desktops "
+              "(GNOME, KDE, Xfce...) open links with their own launcher and handle that, but plain xdg-open "
+              "without a desktop environment splits the path at the spaces: if tel: links do nothing there, "
+              "install dialer in a folder whose path has no spaces (for example with pipx)").format(
+                path=" ".join(command))
         )
     return "\n".join(notes)
 
@@ -254,15 +260,16 @@ def unregister_linux() -> str:
         except FileNotFoundError:
             pass
         except OSError as exc:
-            raise RegistrationError(f"Could not remove {path}: {exc.strerror or exc}.") from None
+            raise RegistrationError(_("Could not remove {path}: {reason}.").format(
+                path=path, reason=exc.strerror or exc)) from None
     if where.mimeapps.exists():
         set_mimeapps_default(where.mimeapps, [f"x-scheme-handler/{s}" for s in SCHEMES], None)
     update_db = shutil.which("update-desktop-database")
     if update_db and where.desktop_file.parent.is_dir():
         _run([update_db, str(where.desktop_file.parent)])
     if not removed:
-        return "dialer was not registered as the tel: handler; nothing to remove."
-    return "Removed " + ", ".join(removed) + "; tel: links now go to the desktop's next choice."
+        return _("dialer was not registered as the tel: handler; nothing to remove.")
+    return _("Removed {files}; tel: links now go to the desktop's next choice.").format(files=", ".join(removed))
 
 
 # --- Windows ------------------------------------------------------------------------------------------
@@ -338,8 +345,8 @@ if sys.platform == "win32":  # pragma: no cover - Windows only
             with winreg.CreateKeyEx(winreg.HKEY_CURRENT_USER, item.key, 0, winreg.KEY_SET_VALUE) as key:
                 winreg.SetValueEx(key, item.name or None, 0, winreg.REG_SZ, item.value)
         os.startfile("ms-settings:defaultapps")  # type: ignore[attr-defined]
-        return ("Registered dialer for tel: and callto: links. In the Default apps settings that just "
-                "opened, choose Dialer for TEL and CALLTO.")
+        return _("Registered dialer for tel: and callto: links. In the Default apps settings that just "
+                 "opened, choose Dialer for TEL and CALLTO.")
 
     def unregister_windows() -> str:
         import winreg
@@ -353,12 +360,12 @@ if sys.platform == "win32":  # pragma: no cover - Windows only
                 winreg.DeleteValue(key, APP_NAME)
         except FileNotFoundError:
             pass
-        return "Removed dialer's tel: and callto: registration."
+        return _("Removed dialer's tel: and callto: registration.")
 
 
 # --- macOS --------------------------------------------------------------------------------------------
 
-MACOS_INSTRUCTIONS = (
+MACOS_INSTRUCTIONS = N_(
     "On macOS the Dialer app declares tel: and callto: in its Info.plist, so there is nothing to register "
     "from the command line. Move Dialer.app to Applications and open it once; then, to make it the "
     "default, open FaceTime > Settings > Default for calls (or use a tool such as 'duti': "
@@ -374,7 +381,7 @@ def register() -> str:
     if sys.platform == "win32":  # pragma: no cover - Windows only
         return register_windows()
     if sys.platform == "darwin":  # pragma: no cover - macOS only
-        return MACOS_INSTRUCTIONS
+        return _(MACOS_INSTRUCTIONS)
     return register_linux()
 
 
@@ -383,5 +390,5 @@ def unregister() -> str:
     if sys.platform == "win32":  # pragma: no cover - Windows only
         return unregister_windows()
     if sys.platform == "darwin":  # pragma: no cover - macOS only
-        return "On macOS, choose another default app for calls in FaceTime > Settings, or delete Dialer.app."
+        return _("On macOS, choose another default app for calls in FaceTime > Settings, or delete Dialer.app.")
     return unregister_linux()

@@ -22,7 +22,10 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from dialer.i18n.po import Catalog, load_po
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up cost)
+
+if TYPE_CHECKING:  # the catalog reader (dataclasses...) is imported by install(): a link click never pays for it
+    from dialer.i18n.po import Catalog
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGES = {  # shipped catalogs, with each language's own name (what the Settings list shows)
@@ -123,7 +126,12 @@ def install(code: str | None = None) -> str:
     code = code or chosen_language() or system_language() or "en"
     code = code if code in LANGUAGES else "en"
     _language = code
-    _catalog = None if code == "en" else load_po(LOCALE_DIR / f"{code}.po")
+    if code == "en":
+        _catalog = None
+    else:
+        from dialer.i18n.po import load_po
+
+        _catalog = load_po(LOCALE_DIR / f"{code}.po")
     return code
 
 

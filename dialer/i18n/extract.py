@@ -93,6 +93,14 @@ def _has_words(text: str) -> bool:
     return True
 
 
+LOGGERS = frozenset({"log", "logger", "logging", "_log", "LOG"})
+"""Log records are for developers (and bug reports): never translated, so never flagged."""
+
+
+def _is_logging(func: ast.expr) -> bool:
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in LOGGERS
+
+
 def _literal_text(node: ast.expr) -> str | None:
     """The user-visible words of an unmarked literal (a plain string or an f-string's text parts)."""
     if (text := _const(node)) is not None:
@@ -115,7 +123,7 @@ def unmarked(files: Iterable[Path], root: Path = PACKAGE) -> Iterator[tuple[str,
             if not isinstance(node, ast.Call):
                 continue
             name = _name(node.func)
-            if name in MARKERS:
+            if name in MARKERS or _is_logging(node.func):
                 continue
             candidates: list[ast.expr] = []
             if name in TEXT_METHODS or name in TEXT_CLASSES:

@@ -26,6 +26,7 @@ import sys
 import time
 from pathlib import Path
 
+from dialer.i18n import _
 from dialer.qt import QtCore, QtGui, QtWidgets
 from dialer.ui import LazyLogger
 
@@ -180,8 +181,8 @@ class AppController(QtCore.QObject):
             from dialer.ui import errors
 
             log.exception("start-up failed")
-            self.window.status.showMessage("The dialer could not start; see the message.", 0)
-            errors.show_error("Dialer could not start", errors.user_message(exc), self.window)
+            self.window.status.showMessage(_("The dialer could not start; see the message."), 0)
+            errors.show_error(_("Dialer could not start"), errors.user_message(exc), self.window)
         await self.quit_requested.wait()
         await self.shutdown()
         return 0
@@ -218,9 +219,10 @@ class AppController(QtCore.QObject):
         if recovered is not None:
             from dialer.ui import errors
 
-            errors.show_error("History and contacts started afresh",
-                              f"The database was damaged, so dialer moved it to {recovered} (kept, nothing was "
-                              "deleted) and started a fresh one. Signed-in accounts may need signing in again.",
+            errors.show_error(_("History and contacts started afresh"),
+                              _("The database was damaged, so dialer moved it to {path} (kept, nothing was "
+                                "deleted) and started a fresh one. Signed-in accounts may need signing in again."
+                                ).format(path=recovered),
                               self.window)
         if self.demo:
             await self._prepare_demo()
@@ -235,7 +237,7 @@ class AppController(QtCore.QObject):
         if warning and not self.demo:  # e.g. no keyring: sign-ins last only until the app quits
             from dialer.ui import errors
 
-            errors.show_error("Sign-ins will not be remembered", str(warning), self.window)
+            errors.show_error(_("Sign-ins will not be remembered"), str(warning), self.window)
         self.bridge.callEvent.connect(self._on_call_event)
         self._start_tray()
         self._start_notifier()
@@ -355,7 +357,8 @@ class AppController(QtCore.QObject):
 
         log.info("Confirmation shown (%s)", getattr(plan.origin, "value", plan.origin))
         if protocol.test_hooks_enabled():
-            print(f"CONFIRM-SHOWN {plan.destination}", flush=True)
+            sys.stdout.write(f"CONFIRM-SHOWN {plan.destination}\n")  # protocol text, not translated
+            sys.stdout.flush()
 
     # ------------------------------------------------------------------ window, tray, quick call
     def show_window(self) -> None:
@@ -431,7 +434,7 @@ class AppController(QtCore.QObject):
         from dialer.desktop.notifications import Notifier
 
         self.notifier = Notifier(on_activated=self._on_notification_clicked, fallback=self._notify_fallback)
-        self.bridge.spawn(self.notifier.start(), title="Notifications")
+        self.bridge.spawn(self.notifier.start(), title=_("Notifications"))
         self.window.balanceChanged.connect(self._on_balance_changed)
 
     def notifications_enabled(self) -> bool:
@@ -443,7 +446,7 @@ class AppController(QtCore.QObject):
             return
         if self.window.isVisible() and self.window.isActiveWindow():
             return  # the window itself shows it
-        self.bridge.spawn(self.notifier.notify(title, text, key=key), title="Notification")
+        self.bridge.spawn(self.notifier.notify(title, text, key=key), title=_("Notification"))
 
     def _notify_fallback(self, title: str, text: str) -> None:
         if self.tray is not None:
@@ -457,8 +460,9 @@ class AppController(QtCore.QObject):
         balance = self.window.balance.balance
         low = balance is not None and is_low(balance)
         if low and not self._balance_was_low:
-            self._desktop_notification("Low balance", f"{self.window.balance.label.text()}. Top up soon: a call "
-                                       "may stop when the credit runs out.", key="balance")
+            self._desktop_notification(_("Low balance"), _("{balance}. Top up soon: a call may stop when the credit "
+                                                         "runs out.").format(balance=self.window.balance.label.text()),
+                                       key="balance")
         self._balance_was_low = low
 
     def _on_notification_clicked(self, key: str) -> None:
@@ -473,14 +477,14 @@ class AppController(QtCore.QObject):
         if self.tray is None or settings is None or settings.get(TRAY_HINT_SETTING, False):
             return
         settings.set(TRAY_HINT_SETTING, True)
-        self.tray.notify("Dialer is still running",
-                         "It stays in the tray so links and quick calls open at once. "
-                         "Quit from the tray menu or with Ctrl+Q.")
+        self.tray.notify(_("Dialer is still running"),
+                         _("It stays in the tray so links and quick calls open at once. "
+                           "Quit from the tray menu or with Ctrl+Q."))
 
     def show_quick_call(self) -> None:
         """The small always-on-top popup: type a number or a name, Enter asks to confirm the call."""
         if self.service is None:
-            self.window.status.showMessage("Still starting; try again in a moment.", 4000)
+            self.window.status.showMessage(_("Still starting; try again in a moment."), 4000)
             return
         if self.quick_popup is None:
             from dialer.ui.quick_call import QuickCallPopup
@@ -505,9 +509,9 @@ class AppController(QtCore.QObject):
         text = clipboard.text() if clipboard is not None else ""
         number = number_from_clipboard_text(text, self.window.region)
         if number is None:
-            self.window.status.showMessage(NO_NUMBER_MESSAGE, 8000)
+            self.window.status.showMessage(_(NO_NUMBER_MESSAGE), 8000)
             if self.tray is not None and self.tray.is_visible():
-                self.tray.notify("No number in the clipboard", NO_NUMBER_MESSAGE)
+                self.tray.notify(_("No number in the clipboard"), _(NO_NUMBER_MESSAGE))
             else:
                 self._no_number_box()
             return
@@ -517,10 +521,10 @@ class AppController(QtCore.QObject):
     def _no_number_box(self) -> None:
         from dialer.desktop.clipboard import NO_NUMBER_MESSAGE
 
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Information, "No number in the clipboard",
-                                    NO_NUMBER_MESSAGE, QtWidgets.QMessageBox.StandardButton.Ok, self.window)
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Information, _("No number in the clipboard"),
+                                    _(NO_NUMBER_MESSAGE), QtWidgets.QMessageBox.StandardButton.Ok, self.window)
         box.setObjectName("noClipboardNumber")
-        box.setAccessibleName("No number in the clipboard")
+        box.setAccessibleName(_("No number in the clipboard"))
         box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         self.no_number_box = box
         box.open()
@@ -540,7 +544,7 @@ class AppController(QtCore.QObject):
                 exc = t.exception()
                 assert exc is not None
                 log.error("switching to the demo failed", exc_info=exc)
-                errors.show_error("The demo could not start", errors.user_message(exc), self.window)
+                errors.show_error(_("The demo could not start"), errors.user_message(exc), self.window)
 
         task.add_done_callback(done)
         self._demo_task = task
@@ -580,7 +584,7 @@ class AppController(QtCore.QObject):
 
     def _poll_outbox(self) -> None:
         if self.bridge is not None and self._sign_in_open():
-            self.bridge.spawn(self._read_outbox(), title="Demo mail")
+            self.bridge.spawn(self._read_outbox(), title=_("Demo mail"))
 
     async def _read_outbox(self) -> None:
         import httpx
@@ -592,7 +596,8 @@ class AppController(QtCore.QObject):
             if key in self._seen_outbox:
                 continue
             self._seen_outbox.add(key)
-            self.notify("Demo e-mail", f"your sign-in code for {message.get('to')} is {message.get('code')}")
+            self.notify(_("Demo e-mail"), _("your sign-in code for {address} is {code}").format(
+                address=message.get("to"), code=message.get("code")))
 
     def notify(self, title: str, text: str) -> None:
         """A visible, non-blocking notification (the status bar, plus a tooltip-style balloon)."""
@@ -731,7 +736,7 @@ def set_window_icon(app: QtWidgets.QApplication) -> None:
 def _wait_for_paint(app: QtWidgets.QApplication, painted: _FirstPaint) -> None:
     """Run Qt's own event processing until the window has painted (bounded by the 400 ms fallback)."""
     flags = QtCore.QEventLoop.ProcessEventsFlag.WaitForMoreEvents
-    for _ in range(500):
+    for _attempt in range(500):
         if painted.fired:
             return
         app.processEvents(flags, 50)
@@ -777,8 +782,9 @@ def run(*, demo: bool = False, uri: str | None = None, minimized: bool = False, 
     if after_first_paint is not None:
         after_first_paint()
     if os.environ.get("DIALER_EXIT_AFTER_PAINT") == "1":
-        print(f"first paint after {painted_at - _process_start():.3f} s monotonic={painted_mono:.6f} "
-              f"rss_kb={painted_rss}", flush=True)
+        sys.stdout.write(f"first paint after {painted_at - _process_start():.3f} s monotonic={painted_mono:.6f} "
+                         f"rss_kb={painted_rss}\n")  # read by the start-up benchmark: not translated
+        sys.stdout.flush()
         window.allow_close()
         window.close()
         return 0

@@ -7,6 +7,7 @@ calls :meth:`BalanceWidget.show_balance` / :meth:`show_unsupported` / :meth:`sho
 
 from __future__ import annotations
 
+from dialer.i18n import _, ngettext
 from dialer.qt import QtCore, QtWidgets
 from dialer.ui import icons
 
@@ -37,7 +38,7 @@ def minutes_text(minutes: float | None) -> str:
     if minutes is None:
         return ""
     whole = int(minutes)
-    return "1 minute" if whole == 1 else f"{whole} minutes"
+    return ngettext("{n} minute", "{n} minutes", whole).format(n=whole)
 
 
 def is_low(balance: Any) -> bool:
@@ -57,28 +58,28 @@ class BalanceWidget(QtWidgets.QFrame):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("balanceWidget")
-        self.setAccessibleName("Balance")
+        self.setAccessibleName(_("Balance"))
         row = QtWidgets.QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        self.label = QtWidgets.QLabel("Balance: —", self)
+        self.label = QtWidgets.QLabel(_("Balance: —"), self)
         self.label.setObjectName("balanceLabel")
-        self.label.setAccessibleName("Balance")
+        self.label.setAccessibleName(_("Balance"))
         self.label.setProperty("textInteractionFlags", "TextSelectableByMouse")  # by name: see dialer.qt on Qt
         self.warning = QtWidgets.QLabel(self)
         self.warning.setObjectName("lowBalance")
         self.warning.setProperty("role", "warning")
-        self.warning.setAccessibleName("Low balance warning")
+        self.warning.setAccessibleName(_("Low balance warning"))
         self.warning.hide()
         self.refresh = QtWidgets.QToolButton(self)
         self.refresh.setObjectName("refreshBalance")
         self.refresh.setIcon(icons.icon("refresh"))
-        self.refresh.setToolTip("Refresh the balance")
-        self.refresh.setAccessibleName("Refresh balance")
+        self.refresh.setToolTip(_("Refresh the balance"))
+        self.refresh.setAccessibleName(_("Refresh balance"))
         self.refresh.clicked.connect(self.refreshRequested)
-        self.top_up = QtWidgets.QPushButton(icons.icon("wallet"), "Top up", self)
+        self.top_up = QtWidgets.QPushButton(icons.icon("wallet"), _("Top up"), self)
         self.top_up.setObjectName("topUpButton")
-        self.top_up.setAccessibleName("Top up")
-        self.top_up.setToolTip("Open the provider's page to add credit (in your browser)")
+        self.top_up.setAccessibleName(_("Top up"))
+        self.top_up.setToolTip(_("Open the provider's page to add credit (in your browser)"))
         self.top_up.clicked.connect(self.topUpRequested)
         self.top_up.hide()
         row.addWidget(self.label, 1)
@@ -93,24 +94,24 @@ class BalanceWidget(QtWidgets.QFrame):
 
     def show_none(self) -> None:
         self.balance = None
-        self.label.setText("Balance: sign in to see it")
+        self.label.setText(_("Balance: sign in to see it"))
         self.warning.hide()
         self.refresh.setEnabled(False)
         self.top_up.hide()
 
     def show_loading(self) -> None:
-        self.label.setText("Balance: checking…")
+        self.label.setText(_("Balance: checking…"))
         self.refresh.setEnabled(False)
 
     def show_unsupported(self, provider_name: str, wallet_url: str | None = None) -> None:
         self.balance = None
-        self.label.setText(f"{provider_name} does not report a balance.")
+        self.label.setText(_("{provider} does not report a balance.").format(provider=provider_name))
         self.warning.hide()
         self.refresh.setEnabled(False)
         self.top_up.setVisible(bool(wallet_url))
 
     def show_error(self, message: str) -> None:
-        self.label.setText("Balance: unavailable")
+        self.label.setText(_("Balance: unavailable"))
         self.label.setToolTip(message)
         self.refresh.setEnabled(True)
 
@@ -118,11 +119,11 @@ class BalanceWidget(QtWidgets.QFrame):
         self.balance = balance
         parts = [p for p in (minutes_text(getattr(balance, "minutes", None)),
                              money(getattr(balance, "amount", None), getattr(balance, "currency", None))) if p]
-        self.label.setText("Balance: " + (" · ".join(parts) if parts else "not reported"))
+        self.label.setText(_("Balance: {amount}").format(amount=" · ".join(parts) if parts else _("not reported")))
         self.label.setToolTip("")
         low = is_low(balance)
-        self.warning.setText("Low balance" if low else "")
-        self.warning.setToolTip("Top up soon: a call may stop when the credit runs out." if low else "")
+        self.warning.setText(_("Low balance") if low else "")
+        self.warning.setToolTip(_("Top up soon: a call may stop when the credit runs out.") if low else "")
         self.warning.setVisible(low)
         self.refresh.setEnabled(True)
         self.top_up.setVisible(bool(wallet_url))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 
 from dialer.core import numbers
+from dialer.i18n import _
 from dialer.qt import Qt, QtCore, QtWidgets, Signal
 from dialer.store.contacts import Contact, ContactNumber
 from dialer.ui import theme
@@ -35,7 +36,7 @@ def number_hint(raw: str, region: str | None) -> str:
     try:
         numbers.normalize(raw, region)
     except ValueError as exc:
-        return f"⚠ {exc} It will be saved as written but may not dial."
+        return _("⚠ {problem} It will be saved as written but may not dial.").format(problem=exc)
     return ""
 
 
@@ -81,11 +82,11 @@ class NumberRow(QtWidgets.QWidget):
         self._validate()
 
     def set_position(self, position: int) -> None:
-        self.label_combo.setAccessibleName(f"Label of number {position}")
-        self.number_edit.setAccessibleName(f"Number {position}")
-        self.remove_button.setAccessibleName(f"Remove number {position}")
-        self.remove_button.setToolTip(f"Remove number {position}")
-        self.hint.setAccessibleName(f"Problem with number {position}")
+        self.label_combo.setAccessibleName(_("Label of number {position}").format(position=position))
+        self.number_edit.setAccessibleName(_("Number {position}").format(position=position))
+        self.remove_button.setAccessibleName(_("Remove number {position}").format(position=position))
+        self.remove_button.setToolTip(_("Remove number {position}").format(position=position))
+        self.hint.setAccessibleName(_("Problem with number {position}").format(position=position))
 
     def _validate(self) -> None:
         hint = number_hint(self.number_edit.text(), self._region)
@@ -112,29 +113,29 @@ class ContactEditor(QtWidgets.QDialog):
         super().__init__(parent)
         self._original = contact
         self._region = region
-        self.setWindowTitle("Edit contact" if contact and contact.id is not None else "New contact")
+        self.setWindowTitle(_("Edit contact") if contact and contact.id is not None else _("New contact"))
         self.setObjectName("contactEditor")
         self.setAccessibleName(self.windowTitle())
         self.setMinimumWidth(420)
 
         self.name_edit = QtWidgets.QLineEdit(contact.name if contact else "")
-        self.name_edit.setAccessibleName("Name")
-        self.name_edit.setPlaceholderText("Full name")
+        self.name_edit.setAccessibleName(_("Name"))
+        self.name_edit.setPlaceholderText(_("Full name"))
         self.rows: list[NumberRow] = []
         self._rows_box = QtWidgets.QVBoxLayout()
         self._rows_box.setSpacing(6)
-        self.add_number_button = QtWidgets.QPushButton("Add &number")
-        self.add_number_button.setAccessibleName("Add another number")
-        self.favourite_check = QtWidgets.QCheckBox("&Favourite (shown first)")
-        self.favourite_check.setAccessibleName("Favourite")
+        self.add_number_button = QtWidgets.QPushButton(_("Add &number"))
+        self.add_number_button.setAccessibleName(_("Add another number"))
+        self.favourite_check = QtWidgets.QCheckBox(_("&Favourite (shown first)"))
+        self.favourite_check.setAccessibleName(_("Favourite"))
         self.favourite_check.setChecked(bool(contact and contact.favourite))
         self.note_edit = QtWidgets.QPlainTextEdit(contact.note if contact else "")
-        self.note_edit.setAccessibleName("Note")
+        self.note_edit.setAccessibleName(_("Note"))
         self.note_edit.setTabChangesFocus(True)
         self.note_edit.setFixedHeight(self.fontMetrics().height() * 4 + 12)
         self.error_label = QtWidgets.QLabel()
         self.error_label.setStyleSheet(_error_style())
-        self.error_label.setAccessibleName("Error")
+        self.error_label.setAccessibleName(_("Error"))
         self.error_label.hide()
         self.buttons = QtWidgets.QDialogButtonBox(
             QtWidgets.QDialogButtonBox.StandardButton.Save | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
@@ -145,10 +146,10 @@ class ContactEditor(QtWidgets.QDialog):
         numbers_layout.addLayout(self._rows_box)
         numbers_layout.addWidget(self.add_number_button, 0, Qt.AlignmentFlag.AlignLeft)
         form = QtWidgets.QFormLayout()
-        form.addRow("&Name:", self.name_edit)
-        form.addRow("Numbers:", numbers_widget)
+        form.addRow(_("&Name:"), self.name_edit)
+        form.addRow(_("Numbers:"), numbers_widget)
         form.addRow("", self.favourite_check)
-        form.addRow("N&ote:", self.note_edit)
+        form.addRow(_("N&ote:"), self.note_edit)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
@@ -212,7 +213,7 @@ class ContactEditor(QtWidgets.QDialog):
     def accept(self) -> None:
         contact = self.contact()
         if not contact.name and not contact.numbers:
-            self._show_error("Enter a name or a number: an empty contact cannot be saved.")
+            self._show_error(_("Enter a name or a number: an empty contact cannot be saved."))
             self.name_edit.setFocus()
             return
         if not contact.name:

@@ -6,6 +6,7 @@ contact suggestions match against.
 
 from __future__ import annotations
 
+from dialer.i18n import _
 from dialer.qt import QtCore, QtWidgets
 
 KEYS = (
@@ -44,10 +45,10 @@ class DialPad(QtWidgets.QWidget):
             button.setMinimumSize(64, height)
             button.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
             button.setProperty("focusPolicy", "NoFocus")  # keep focus in the number field (by name: dialer.qt)
-            spoken = {"*": "star", "#": "pound"}.get(digit, digit)
-            button.setAccessibleName(f"Key {spoken}")
+            spoken = {"*": _("star"), "#": _("pound")}.get(digit, digit)
+            button.setAccessibleName(_("Key {key}").format(key=spoken))
             if digit == "0":
-                button.setToolTip("0 (hold for +)")
+                button.setToolTip(_("0 (hold for +)"))
                 button.pressed.connect(self._zero_down)
                 button.released.connect(self._zero_up)
             else:

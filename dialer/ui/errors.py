@@ -15,6 +15,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
+from dialer.i18n import _
 from dialer.qt import QtCore, QtWidgets
 
 log = logging.getLogger("dialer.ui")
@@ -30,8 +31,9 @@ def user_message(exc: BaseException) -> str:
     if from_ours and text:
         return text
     name = type(exc).__name__
-    return (f"Something went wrong inside the app ({name}: {text or 'no details'}). "
-            "Your calls are not affected. If it happens again, restart the app and send the log file.")
+    return _("Something went wrong inside the app ({error}: {details}). Your calls are not affected. If it "
+             "happens again, restart the app and send the log file.").format(error=name,
+                                                                            details=text or _("no details"))
 
 
 def show_error(title: str, text: str, parent: QtWidgets.QWidget | None = None) -> None:
@@ -64,7 +66,7 @@ def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: Traceback
         return
     log.error("Uncaught exception:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
     try:
-        show_error("Dialer: unexpected error", user_message(exc))
+        show_error(_("Dialer: unexpected error"), user_message(exc))
     except Exception:  # the hook itself must never raise
         sys.__excepthook__(exc_type, exc, tb)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import sys
 
+from dialer.i18n import _
 from dialer.qt import QtCore, QtGui, QtWidgets
 
 TYPE_CHECKING = False  # not typing's (see dialer.ui)
@@ -31,7 +32,7 @@ def _license_of(dist: metadata.Distribution) -> str:
     if classifiers:
         return ", ".join(classifiers)
     text = str(meta.get("License") or "").strip()
-    return text.splitlines()[0][:40] if text else "see its package"
+    return text.splitlines()[0][:40] if text else _("see its package")
 
 
 def components() -> list[tuple[str, str, str]]:
@@ -57,10 +58,12 @@ def about_html() -> str:
 
     rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{html.escape(v)}</td><td>{html.escape(lic)}</td></tr>"
                    for n, v, lic in components())
-    return ("<h3>Dialer</h3><p>Places calls through your web telephony provider: your phone rings first, "
-            "then the number you called. Dialer itself carries no audio.</p>"
-            f"<table cellspacing='6'><tr><th align='left'>Component</th><th align='left'>Version</th>"
-            f"<th align='left'>Licence</th></tr>{rows}</table>"
+    return ("<h3>Dialer</h3><p>" + html.escape(_("Places calls through your web telephony provider: your phone "
+                                                 "rings first, then the number you called. Dialer itself carries "
+                                                 "no audio.")) + "</p>"
+            f"<table cellspacing='6'><tr><th align='left'>{html.escape(_('Component'))}</th>"
+            f"<th align='left'>{html.escape(_('Version'))}</th>"
+            f"<th align='left'>{html.escape(_('Licence'))}</th></tr>{rows}</table>"
             f"<p>{html.escape(platform.system())} {html.escape(platform.release())}, {sys.platform}</p>")
 
 
@@ -70,13 +73,13 @@ class HelpMenu(QtCore.QObject):
     def __init__(self, window: QtWidgets.QMainWindow) -> None:
         super().__init__(window)
         self.window = window
-        menu = window.menuBar().addMenu("&Help")
-        self.act_logs = menu.addAction("Open &log folder")
+        menu = window.menuBar().addMenu(_("&Help"))
+        self.act_logs = menu.addAction(_("Open &log folder"))
         self.act_logs.setObjectName("helpLogs")
-        self.act_logs.setToolTip("The log and any crash reports, to attach to a bug report")
+        self.act_logs.setToolTip(_("The log and any crash reports, to attach to a bug report"))
         self.act_logs.triggered.connect(self.open_log_folder)
         menu.addSeparator()
-        self.act_about = menu.addAction("&About Dialer")
+        self.act_about = menu.addAction(_("&About Dialer"))
         self.act_about.setObjectName("helpAbout")
         self.act_about.setMenuRole(QtGui.QAction.MenuRole.AboutRole)
         self.act_about.triggered.connect(self.show_about)
@@ -84,7 +87,7 @@ class HelpMenu(QtCore.QObject):
 
     def show_about(self) -> QtWidgets.QMessageBox:
         box = QtWidgets.QMessageBox(self.window)
-        box.setWindowTitle("About Dialer")
+        box.setWindowTitle(_("About Dialer"))
         box.setTextFormat(QtCore.Qt.TextFormat.RichText)
         box.setText(about_html())
         box.setIconPixmap(self.window.windowIcon().pixmap(64, 64))
@@ -100,6 +103,6 @@ class HelpMenu(QtCore.QObject):
         folder = paths.log_dir()
         opened = bool(QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(folder))))
         if not opened:
-            QtWidgets.QMessageBox.information(self.window, "Log folder",
-                                              f"The log and crash reports are in:\n{folder}")
+            QtWidgets.QMessageBox.information(self.window, _("Log folder"),
+                                              _("The log and crash reports are in:\n{folder}").format(folder=folder))
         return opened

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dialer.core.calls import LegState
+from dialer.i18n import _, ngettext
 from dialer.qt import Qt, QtCore, QtGui, QTimer, QtWidgets, Signal
 from dialer.store.history import HistoryFilter
 from dialer.ui import blink, theme
@@ -41,33 +42,33 @@ class HistoryView(QtWidgets.QWidget, BackgroundSteps):
         super().__init__(parent)
         self._service = service
         self.setObjectName("historyView")
-        self.setAccessibleName("Call history")
+        self.setAccessibleName(_("Call history"))
 
         # -- filters
         self.search_edit = QtWidgets.QLineEdit()
         blink.keep_alive(self.search_edit)  # steady caret when idle (dialer.ui.blink)
-        self.search_edit.setPlaceholderText("Search name or number")
+        self.search_edit.setPlaceholderText(_("Search name or number"))
         self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.setAccessibleName("Search history")
+        self.search_edit.setAccessibleName(_("Search history"))
         self.provider_combo = QtWidgets.QComboBox()
-        self.provider_combo.setAccessibleName("Filter by provider")
-        self.provider_combo.addItem("All providers", None)
+        self.provider_combo.setAccessibleName(_("Filter by provider"))
+        self.provider_combo.addItem(_("All providers"), None)
         for provider_id, name in PROVIDER_NAMES.items():
             self.provider_combo.addItem(name, provider_id)
         self.outcome_combo = QtWidgets.QComboBox()
-        self.outcome_combo.setAccessibleName("Filter by outcome")
-        self.outcome_combo.addItem("Any outcome", None)
+        self.outcome_combo.setAccessibleName(_("Filter by outcome"))
+        self.outcome_combo.addItem(_("Any outcome"), None)
         for state in _OUTCOMES:
-            self.outcome_combo.addItem(state.label.capitalize(), state.value)
+            self.outcome_combo.addItem(_(state.label).capitalize(), state.value)
         today = QtCore.QDate.currentDate()
-        self.since_check = QtWidgets.QCheckBox("From")
-        self.since_check.setAccessibleName("Only calls from a date")
+        self.since_check = QtWidgets.QCheckBox(_("From"))
+        self.since_check.setAccessibleName(_("Only calls from a date"))
         self.since_date = QtWidgets.QDateEdit(today.addDays(-30))
-        self.since_date.setAccessibleName("First day")
-        self.until_check = QtWidgets.QCheckBox("To")
-        self.until_check.setAccessibleName("Only calls up to a date")
+        self.since_date.setAccessibleName(_("First day"))
+        self.until_check = QtWidgets.QCheckBox(_("To"))
+        self.until_check.setAccessibleName(_("Only calls up to a date"))
         self.until_date = QtWidgets.QDateEdit(today)
-        self.until_date.setAccessibleName("Last day")
+        self.until_date.setAccessibleName(_("Last day"))
         for edit in (self.since_date, self.until_date):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
@@ -77,7 +78,7 @@ class HistoryView(QtWidgets.QWidget, BackgroundSteps):
         self.model = HistoryModel(service.history, parent=self)
         self.table = QtWidgets.QTableView()
         self.table.setObjectName("historyTable")
-        self.table.setAccessibleName("Calls, newest first")
+        self.table.setAccessibleName(_("Calls, newest first"))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
@@ -100,23 +101,23 @@ class HistoryView(QtWidgets.QWidget, BackgroundSteps):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
 
         # -- actions
-        self.call_back_button = QtWidgets.QPushButton("&Call back")
-        self.call_back_button.setAccessibleName("Call back the selected number")
+        self.call_back_button = QtWidgets.QPushButton(_("&Call back"))
+        self.call_back_button.setAccessibleName(_("Call back the selected number"))
         self.call_back_button.setEnabled(False)
-        self.export_button = QtWidgets.QPushButton("&Export CSV…")
-        self.export_button.setAccessibleName("Export history as CSV")
-        self.sync_button = QtWidgets.QPushButton("&Sync from provider")
-        self.sync_button.setAccessibleName("Fetch calls from the provider's own history")
+        self.export_button = QtWidgets.QPushButton(_("&Export CSV…"))
+        self.export_button.setAccessibleName(_("Export history as CSV"))
+        self.sync_button = QtWidgets.QPushButton(_("&Sync from provider"))
+        self.sync_button.setAccessibleName(_("Fetch calls from the provider's own history"))
         self.sync_menu = QtWidgets.QMenu(self.sync_button)
         self.busy = QtWidgets.QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(120)
-        self.busy.setAccessibleName("Working")
+        self.busy.setAccessibleName(_("Working"))
         self.busy.hide()
         self.status_label = QtWidgets.QLabel()
         self.status_label.setObjectName("historyStatus")
         self.status_label.setWordWrap(True)
-        self.status_label.setAccessibleName("History status")
+        self.status_label.setAccessibleName(_("History status"))
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label.hide()
 
@@ -208,7 +209,7 @@ class HistoryView(QtWidgets.QWidget, BackgroundSteps):
     def _show_empty_hint(self) -> None:
         if self.model.rowCount() == 0:
             empty = self.model.filter in (None, HistoryFilter())
-            self.status_label.setText("No calls yet." if empty else "No calls match these filters.")
+            self.status_label.setText(_("No calls yet.") if empty else _("No calls match these filters."))
         elif self.status_label.property("kind") != "message":
             self.status_label.clear()
         self.status_label.setVisible(bool(self.status_label.text()))
@@ -272,8 +273,8 @@ class HistoryView(QtWidgets.QWidget, BackgroundSteps):
     # ------------------------------------------------------------------------------------------ export
 
     def _choose_export_path(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export call history", "call-history.csv",
-                                                        "CSV files (*.csv)")
+        path, _kind = QtWidgets.QFileDialog.getSaveFileName(self, _("Export call history"), "call-history.csv",
+                                                            _("CSV files (*.csv)"))
         if path:
             self.export_csv(path)
 
@@ -286,9 +287,9 @@ class HistoryView(QtWidgets.QWidget, BackgroundSteps):
         try:
             await self._service.history.export_csv(path, self.model.filter)
         except Exception as exc:
-            self._message(f"Could not export the history: {error_text(exc)}", error=True)
+            self._message(_("Could not export the history: {error}").format(error=error_text(exc)), error=True)
         else:
-            self._message(f"Exported the calls shown to {path}.")
+            self._message(_("Exported the calls shown to {path}.").format(path=path))
         finally:
             self._set_busy(False)
 
@@ -306,7 +307,7 @@ class HistoryView(QtWidgets.QWidget, BackgroundSteps):
         accounts = self._sync_accounts()
         self.sync_button.setEnabled(bool(accounts))
         self.sync_button.setToolTip("" if accounts else
-                                    "None of your signed-in providers keeps a call history to fetch.")
+                                    _("None of your signed-in providers keeps a call history to fetch."))
 
     def _on_sync_clicked(self) -> None:
         """One account: sync it. Several: a menu to pick which (not a blocking exec)."""
@@ -332,12 +333,13 @@ class HistoryView(QtWidgets.QWidget, BackgroundSteps):
         try:
             added = await self._service.history.sync_server_history(account_id)
         except Exception as exc:
-            self._message(f"Could not fetch the provider's history: {error_text(exc)}", error=True)
+            self._message(_("Could not fetch the provider's history: {error}").format(error=error_text(exc)), error=True)
         else:
             count = added if isinstance(added, int) else None
             self.model.reload()
-            self._message("History is up to date." if not count else
-                          f"Added {count} call{'s' if count != 1 else ''} from the provider.")
+            self._message(_("History is up to date.") if not count else
+                          ngettext("Added {count} call from the provider.", "Added {count} calls from the provider.",
+                                   count).format(count=count))
         finally:
             self._set_busy(False)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from dialer.i18n import _
 from dialer.qt import QtCore, QtGui, QtWidgets
 
 _DIAL = frozenset("0123456789+*#")
@@ -69,9 +70,9 @@ class NumberField(QtWidgets.QLineEdit):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("numberField")
-        self.setAccessibleName("Number to call")
-        self.setAccessibleDescription("Type or paste a phone number, or a contact's name")
-        self.setPlaceholderText("Number or name")
+        self.setAccessibleName(_("Number to call"))
+        self.setAccessibleDescription(_("Type or paste a phone number, or a contact's name"))
+        self.setPlaceholderText(_("Number or name"))
         self.setClearButtonEnabled(True)
         font = self.font()
         font.setPointSizeF(font.pointSizeF() * 1.6)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialer.i18n import _
 from dialer.qt import QtCore, QtGui, QtWidgets, Signal
 
 Qt = QtCore.Qt
@@ -29,25 +30,25 @@ class QuickCallPopup(QtWidgets.QFrame):
         self._matches: dict[str, tuple[str, str]] = {}  # completion text -> (number, name)
         self._highlighted: str | None = None  # the suggestion the user moved to with the arrow keys
         self.setObjectName("quickCall")
-        self.setAccessibleName("Quick call")
-        self.setWindowTitle("Quick call")
+        self.setAccessibleName(_("Quick call"))
+        self.setWindowTitle(_("Quick call"))
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         self.setMinimumWidth(420)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 10)
         layout.setSpacing(6)
-        title = QtWidgets.QLabel("<b>Quick call</b>", self)
+        title = QtWidgets.QLabel("<b>" + _("Quick call") + "</b>", self)
         layout.addWidget(title)
         self.field = QtWidgets.QLineEdit(self)
         self.field.setObjectName("quickCallNumber")
-        self.field.setAccessibleName("Number or name to call")
-        self.field.setPlaceholderText("Number or contact name")
+        self.field.setAccessibleName(_("Number or name to call"))
+        self.field.setPlaceholderText(_("Number or contact name"))
         self.field.setClearButtonEnabled(True)
         font = self.field.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         self.field.setFont(font)
         layout.addWidget(self.field)
-        self.hint = QtWidgets.QLabel("Enter: call (asks first) · Esc: close", self)
+        self.hint = QtWidgets.QLabel(_("Enter: call (asks first) · Esc: close"), self)
         self.hint.setObjectName("quickCallHint")
         self.hint.setProperty("role", "muted")
         self.hint.setWordWrap(True)
@@ -71,7 +72,7 @@ class QuickCallPopup(QtWidgets.QFrame):
         self._matches.clear()
         self._highlighted = None
         self.model.setStringList([])
-        self.hint.setText("Enter: call (asks first) · Esc: close")
+        self.hint.setText(_("Enter: call (asks first) · Esc: close"))
         self.hint.setProperty("role", "muted")
         self.adjustSize()
         screen = QtGui.QGuiApplication.screenAt(QtGui.QCursor.pos()) or QtGui.QGuiApplication.primaryScreen()
@@ -130,13 +131,13 @@ class QuickCallPopup(QtWidgets.QFrame):
             popup.hide()
         number, name = self.selection()
         if not number:
-            self._say("Type a number or a contact's name first.")
+            self._say(_("Type a number or a contact's name first."))
             return
         if not name and not any(ch.isdigit() for ch in number):
             if len(self._matches) == 1:  # a name that matches exactly one contact
                 number, name = next(iter(self._matches.values()))
             else:
-                self._say("No single contact matches that name; pick one from the list or type a number.")
+                self._say(_("No single contact matches that name; pick one from the list or type a number."))
                 return
         self.close()
         self.callRequested.emit(number, name)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from dialer.i18n import _
 from dialer.qt import QtCore, QtGui, QtWidgets, Signal
 
 log = logging.getLogger(__name__)
@@ -68,12 +69,12 @@ class Tray(QtCore.QObject):
         self.last_notification: tuple[str, str] | None = None
         self.menu = QtWidgets.QMenu()
         self.menu.setObjectName("trayMenu")
-        self.menu.setAccessibleName("Dialer tray menu")
+        self.menu.setAccessibleName(_("Dialer tray menu"))
         self.menu.aboutToShow.connect(self.rebuild_menu)
         self.icon = QtWidgets.QSystemTrayIcon(icons.app_icon(), self)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)
-        self.icon.setToolTip("Dialer")
+        self.icon.setToolTip(_("Dialer"))
         self.rebuild_menu()
 
     # ------------------------------------------------------------------------------------- icon
@@ -103,9 +104,9 @@ class Tray(QtCore.QObject):
 
     def set_status(self, balance: str, call: str | None) -> None:
         """The tooltip: the balance line, and the call in progress if any."""
-        lines = ["Dialer"]
+        lines = [_("Dialer")]
         if call:
-            lines.append(f"In a call with {call}")
+            lines.append(_("In a call with {name}").format(name=call))
         if balance:
             lines.append(balance)
         self.icon.setToolTip("\n".join(lines))
@@ -125,11 +126,11 @@ class Tray(QtCore.QObject):
         """Build the menu from the current favourites, recent numbers and window state."""
         menu = self.menu
         menu.clear()
-        quick = menu.addAction("Quick call…")
+        quick = menu.addAction(_("Quick call…"))
         quick.setObjectName("trayQuickCall")
         quick.triggered.connect(self.quickCallRequested)
 
-        favourites = menu.addMenu("Favourites")
+        favourites = menu.addMenu(_("Favourites"))
         favourites.setObjectName("trayFavourites")
         for contact in self._favourites():
             for number in contact.numbers[:3]:
@@ -141,34 +142,34 @@ class Tray(QtCore.QObject):
                     label += f" ({number.label})"
                 self._call_action(favourites, label, e164, contact.name)
         if favourites.isEmpty():
-            none = favourites.addAction("No favourites yet (star a contact)")
+            none = favourites.addAction(_("No favourites yet (star a contact)"))
             none.setEnabled(False)
 
         recent = self._recent()
         if recent:
-            menu.addSection("Recent")
+            menu.addSection(_("Recent"))
             for e164 in recent:
                 name = self._name_for(e164)
                 label = f"{name} — {_shown_number(e164)}" if name else _shown_number(e164)
                 self._call_action(menu, label, e164, name or "")
 
         menu.addSeparator()
-        clip = menu.addAction("Call number in clipboard")
+        clip = menu.addAction(_("Call number in clipboard"))
         clip.setObjectName("trayClipboard")
         clip.triggered.connect(self.clipboardCallRequested)
         menu.addSeparator()
         shown = self.window.isVisible() and not self.window.isMinimized()
-        toggle = menu.addAction("Hide window" if shown else "Show window")
+        toggle = menu.addAction(_("Hide window") if shown else _("Show window"))
         toggle.setObjectName("trayToggleWindow")
         toggle.triggered.connect(self.toggleWindowRequested)
-        quit_action = menu.addAction("Quit")
+        quit_action = menu.addAction(_("Quit"))
         quit_action.setObjectName("trayQuit")
         quit_action.triggered.connect(self.quitRequested)
 
     def _call_action(self, menu: QtWidgets.QMenu, label: str, number: str, name: str) -> QtGui.QAction:
         action = menu.addAction(label)
         action.setData(number)
-        action.setToolTip(f"Call {label} (asks first)")
+        action.setToolTip(_("Call {name} (asks first)").format(name=label))
         action.triggered.connect(lambda _checked=False, n=number, nm=name: self.callRequested.emit(n, nm))
         return action
 
