@@ -8,6 +8,7 @@ accepts the ``test-accept`` hand-off (press Call). The sandbox runs in this test
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -178,6 +179,21 @@ def accept_and_expect_one_call(app: RunningApp, sandbox: SandboxServer, e164: st
     assert len(placed) == 1 and placed[0]["to"] == e164
     if ends:  # the window takes the next call only once this one is over
         wait_for(lambda: calls(sandbox)[0].get("ended"), WAIT_S, "the call to end")
+        wait_for(lambda: app_is_idle(app), WAIT_S, "the window to finish the call")
+
+
+def app_is_idle(app: RunningApp) -> bool:
+    """The app itself has closed every call (its history rows), not only the sandbox: a link handed over
+    before the window learns that the last call ended would meet "a call is already in progress"."""
+    import sqlite3
+
+    database = app.home / "demo" / "data" / "dialer.sqlite3"
+    if not database.exists():
+        return False
+    with contextlib.closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=5)) as conn:
+        unfinished = conn.execute("SELECT count(*) FROM history WHERE finished = 0").fetchone()[0]
+    time.sleep(0.2)  # the window hears of the end in the same event-loop turn as the row; a margin for it
+    return bool(unfinished == 0)
 
 
 @pytest.fixture
