@@ -8,20 +8,18 @@ and a failure is shown in the hint, leaving free entry open: nothing blocks, not
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from dialer.qt import QtWidgets, Signal
-from dialer.ui.background import error_text
+from dialer.ui import LazyLogger
 
 TYPE_CHECKING = False  # not typing's: this module is on the first-paint path (dialer.ui docstring)
 if TYPE_CHECKING:
+    import asyncio
     from collections.abc import Awaitable, Callable, Coroutine
     from typing import Any
 
     from dialer.providers.base import CallerIdChoices
 
-log = logging.getLogger(__name__)
+log: Any = LazyLogger(__name__)  # asyncio and logging load after the first paint (~30 ms), so both are lazy
 DEFAULT_TEXT = "Provider's default"
 LOADING_TEXT = "Loading your numbers…"
 
@@ -78,10 +76,13 @@ class CallerIdField(QtWidgets.QWidget):
 
     # -- loading --------------------------------------------------------------------------------------
     def load(self, fetch: Callable[[], Awaitable[CallerIdChoices]], saved: str | None, *,
-             spawn: Callable[[Coroutine[Any, Any, None]], asyncio.Future[None]] = asyncio.ensure_future,
+             spawn: Callable[[Coroutine[Any, Any, None]], asyncio.Future[None]] | None = None,
              ) -> asyncio.Future[None]:
         """Fetch the choices in the background; meanwhile the saved choice is shown. ``spawn`` runs the
         fetch (the window passes its service bridge's, so closing the window cancels it)."""
+        import asyncio
+
+        spawn = spawn or asyncio.ensure_future
         if self._task is not None and not self._task.done():
             self._task.cancel()
         self._saved = saved or None
@@ -92,6 +93,10 @@ class CallerIdField(QtWidgets.QWidget):
         return self._task
 
     async def _load(self, fetch: Callable[[], Awaitable[CallerIdChoices]]) -> None:
+        import asyncio
+
+        from dialer.ui.background import error_text
+
         life = self._life
         try:
             choices = await fetch()

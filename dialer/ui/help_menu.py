@@ -6,7 +6,6 @@ platform cost milliseconds the first paint does not need).
 
 from __future__ import annotations
 
-import html
 import sys
 
 from dialer.i18n import _
@@ -54,6 +53,7 @@ def components() -> list[tuple[str, str, str]]:
 
 
 def about_html() -> str:
+    import html
     import platform
 
     rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{html.escape(v)}</td><td>{html.escape(lic)}</td></tr>"
