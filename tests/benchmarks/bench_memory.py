@@ -98,9 +98,12 @@ def _listening(proc: subprocess.Popen[bytes], home: Path) -> bool:
 
 def _last_call_state(db_path: Path) -> str | None:
     with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)) as db:
-        row = db.execute("SELECT state FROM history WHERE destination = ? ORDER BY id DESC LIMIT 1",
+        row = db.execute("SELECT state, finished FROM history WHERE destination = ? ORDER BY id DESC LIMIT 1",
                          (BUSY_NUMBER,)).fetchone()
-    return None if row is None else str(row[0])
+    if row is None:
+        return None
+    # A Ringez bridge call ends "unknown" (only your phone's leg is reported): finished is what counts.
+    return "finished" if row[1] else str(row[0])
 
 
 def _one_call(proc: subprocess.Popen[bytes], home: Path, db_path: Path) -> None:
@@ -109,7 +112,7 @@ def _one_call(proc: subprocess.Popen[bytes], home: Path, db_path: Path) -> None:
 
     _wait(lambda: _listening(proc, home), "the app to listen for hand-offs")
     assert _request(home, "call", {"number": BUSY_NUMBER}).get("ok")
-    finals = {str(state) for state in TERMINAL_STATES}
+    finals = {str(state) for state in TERMINAL_STATES} | {"finished"}
 
     def accepted() -> bool:  # the confirmation opens shortly after the hand-off: press Call once it is up
         _request(home, "test-accept")
