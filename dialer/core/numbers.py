@@ -153,6 +153,11 @@ def _parse_error(exc: NumberParseException, region: str | None, text: str) -> In
 
 def _parse(text: str, region: str | None) -> PhoneNumber:
     """Find the phone number in ``text`` (raises InvalidNumber only if there is none at all)."""
+    return _parse_valid(text, region)[0]
+
+
+def _parse_valid(text: str, region: str | None) -> tuple[PhoneNumber, bool]:
+    """The number in ``text`` and whether it is valid (one validation: the costly part of parsing)."""
     reg = _region_arg(region)
     cleaned = _clean(text, reg)
     try:
@@ -160,13 +165,14 @@ def _parse(text: str, region: str | None) -> PhoneNumber:
     except InvalidNumber:
         alternative = _idd_alternative(cleaned, reg)
         if alternative is not None:
-            return alternative
+            return alternative, True
         raise
     if not phonenumbers.is_valid_number(number):
         alternative = _idd_alternative(cleaned, reg)
         if alternative is not None:
-            return alternative
-    return number
+            return alternative, True
+        return number, False
+    return number, True
 
 
 def _idd_alternative(cleaned: str, reg: str | None) -> PhoneNumber | None:
@@ -239,17 +245,28 @@ def normalize(text: str, region: str | None = None, *, strict: bool = True) -> s
     default) the number must be valid in its country; ``strict=False`` also accepts numbers that have a
     possible length but are not assigned (the store keeps such numbers, flagged).
     """
+    e164, valid, country = _normalized(text, region)
+    if strict and not valid:
+        raise InvalidNumber(f"This is not a valid number in {country}; check the digits and the country code.")
+    return e164
+
+
+def normalize_checked(text: str, region: str | None = None) -> tuple[str, bool]:
+    """``(E.164, valid)`` for a number of a possible length, in one parse; InvalidNumber otherwise.
+
+    What ``normalize(strict=False)`` returns, and whether ``normalize(strict=True)`` would accept it.
+    """
+    e164, valid, _country_name = _normalized(text, region)
+    return e164, valid
+
+
+def _normalized(text: str, region: str | None) -> tuple[str, bool, str]:
     try:
-        number = _parse(text, region)
-        if phonenumbers.is_valid_number(number):
-            return _e164(number)
+        number, valid = _parse_valid(text, region)
+        if valid:
+            return _e164(number), True, ""
         _check_possible(number)
-        if strict and not phonenumbers.is_valid_number(number):
-            country = _country(number)
-            raise InvalidNumber(
-                f"This is not a valid number in {country}; check the digits and the country code."
-            )
-        return _e164(number)
+        return _e164(number), False, _country(number)
     except InvalidNumber:
         raise
     except Exception:  # contract: only InvalidNumber escapes

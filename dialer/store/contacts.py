@@ -43,13 +43,10 @@ class ContactNumber:
         """Normalise ``raw``; a number that does not validate is kept as written with ``valid=False``."""
         raw = raw.strip()
         try:
-            return cls(label, raw, numbers.normalize(raw, region), True)
-        except ValueError:
-            pass
-        try:
-            return cls(label, raw, numbers.normalize(raw, region, strict=False), False)
+            e164, valid = numbers.normalize_checked(raw, region)
         except ValueError:
             return cls(label, raw, None, False)
+        return cls(label, raw, e164, valid)
 
     @property
     def display(self) -> str:

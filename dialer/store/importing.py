@@ -142,21 +142,21 @@ def _tel_raw(tel: Any) -> str:
 
 def _card_name(card: Any) -> str:
     contents = card.contents
-    if "fn" in contents and str(card.fn.value).strip():
-        return str(card.fn.value).strip()
+    if "fn" in contents and str(contents["fn"][0].value).strip():
+        return str(contents["fn"][0].value).strip()
     if "n" in contents:
-        n = card.n.value
+        n = contents["n"][0].value
         parts = [getattr(n, a, "") for a in ("prefix", "given", "additional", "family", "suffix")]
         joined = " ".join(" ".join(p) if isinstance(p, list) else str(p) for p in parts)
         if joined.strip():
             return " ".join(joined.split())
     if "org" in contents:
-        org = card.org.value
+        org = contents["org"][0].value
         org_name = " ".join(str(o) for o in org if o) if isinstance(org, list) else str(org)
         if org_name.strip():
             return org_name.strip()
-    if "nickname" in contents and str(card.nickname.value).strip():
-        return str(card.nickname.value).strip()
+    if "nickname" in contents and str(contents["nickname"][0].value).strip():
+        return str(contents["nickname"][0].value).strip()
     return ""
 
 
@@ -182,7 +182,7 @@ def _from_card(card: Any, where: str) -> _Parsed:
             match = _APPLE_LABEL.match(value)
             group_labels[label.group.lower()] = match.group(1).lower() if match else value
     numbers = [(_tel_label(tel, group_labels), _tel_raw(tel)) for tel in card.contents.get("tel", [])]
-    note = str(card.note.value) if "note" in card.contents else ""
+    note = str(card.contents["note"][0].value) if "note" in card.contents else ""
     favourite = any(str(x.value).strip() == "1" for x in card.contents.get("x-dialer-favourite", []))
     return _Parsed(where, _card_name(card), numbers, note, favourite)
 
@@ -191,7 +191,12 @@ def parse_card(text: str, where: str = "the card") -> ParsedContact:
     """Read one vCard (a CardDAV address object); :class:`ContactImportError` names why it cannot be read."""
     import vobject
 
+    from dialer.store import vcard_lines
+
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    fast = vcard_lines.read(text)
+    if fast is not None:
+        return _from_card(fast, where)
     try:
         cards = list(vobject.readComponents(text, ignoreUnreadable=False))
         if len(cards) != 1 or cards[0].name.upper() != "VCARD":
