@@ -122,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         uri = args.untrusted[0]
     func = getattr(args, "func", None)
     if func is not None:
+        report_recovery(forget=True)  # only what this command finds, not an earlier run in this process
         try:
             result: int = func(args)
             sys.stdout.flush()  # inside the try: a pipe closed early fails here, not at interpreter exit
@@ -180,12 +181,14 @@ def storage_failure(exc: BaseException) -> str | None:
     return None
 
 
-def report_recovery() -> None:
-    """Say so when this command found the database damaged and started a fresh one (the old one is kept)."""
+def report_recovery(forget: bool = False) -> None:
+    """Say so when this command found the database damaged and started a fresh one (the old one is kept);
+    with ``forget``, drop such a notice unsaid (one left by earlier work in the same process)."""
     from dialer.store import db
 
-    if db.last_recovery is not None:
-        print(f"dialer: the database was damaged; it was moved to {db.last_recovery} (kept for recovery) "
+    moved, db.last_recovery = db.last_recovery, None
+    if moved is not None and not forget:
+        print(f"dialer: the database was damaged; it was moved to {moved} (kept for recovery) "
               "and a fresh one was started.", file=sys.stderr)
 
 
