@@ -14,7 +14,7 @@ a loop is reported as one instead of spinning.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -184,8 +184,11 @@ class CardDavClient:
     # ------------------------------------------------------------------------------------------ requests
 
     async def _send(self, method: str, url: str, *, body: bytes | None = None, depth: str | None = None,
-                    headers: dict[str, str] | None = None) -> tuple[str, httpx.Response]:
-        """Send, following redirects by hand. Returns the final URL and the response (any status)."""
+                    headers: dict[str, str] | None = None, stream: bool = False) -> tuple[str, httpx.Response]:
+        """Send, following redirects by hand. Returns the final URL and the response (any status).
+
+        With ``stream`` the body is not read yet: the caller reads it and closes the response.
+        """
         seen: list[str] = []
         all_headers = dict(headers or {})
         if body is not None:
@@ -196,7 +199,10 @@ class CardDavClient:
             check_url(url)
             seen.append(url)
             try:
-                response = await self._http.request(method, url, content=body, headers=all_headers)
+                request = self._http.build_request(method, url, content=body, headers=all_headers)
+                response = await self._http.send(request, stream=stream)
+                if stream and response.status_code != 207:
+                    await response.aread()  # an error or a redirect: small, and read for its message
             except httpx.TimeoutException:
                 raise Unreachable(f"{_host(url)} did not answer in time. Check your connection and try again; "
                                   "your synced contacts are unchanged.") from None
@@ -319,8 +325,14 @@ class CardDavClient:
 
     # ---------------------------------------------------------------------------------------------- sync
 
-    async def changes(self, book_url: str, token: str | None) -> Listing:
+    async def changes(self, book_url: str, token: str | None, *,
+                      cards: Callable[[list[Card]], Awaitable[None]] | None = None) -> Listing:
         """What changed since ``token`` (RFC 6578); without a token, every card with its ETag.
+
+        With ``cards``, the request also asks for each changed card's vCard, and the cards the server sends
+        are handed to ``cards`` in batches of :attr:`batch` while the answer streams in (a first sync of
+        thousands of cards is then one request, never held in memory whole). A server may leave the data
+        out: a listed card that never reached ``cards`` is fetched with :meth:`fetch_batches`.
 
         Raises :class:`SyncTokenExpired` when the server forgot ``token``: call again with ``None``.
         Servers without sync-collection get a full PROPFIND listing (``token`` None in the result).
@@ -331,42 +343,72 @@ class CardDavClient:
         book_key = _xml.href_key(book_url)
         current = token
         for _round in range(100):  # a server truncating its answer (507) is asked again from its new token
-            final, response = await self._send("REPORT", book_url, body=_xml.sync_collection(current), depth="0")
-            if response.status_code in (400, 405, 501) or (
-                    response.status_code == 403 and _looks_xml(response)
-                    and d("supported-report") in _xml.error_conditions(response.content)):
-                if token is not None:
-                    raise SyncTokenExpired(f"{_host(final)} does not answer sync-collection any more.")
-                return await self._propfind_listing(book_url)
-            if response.status_code != 207:
-                if response.status_code == 200 and _looks_html(response):
-                    raise _html_error(final, what)
-                raise self._fail(final, response, what)
-            if _looks_html(response):
-                raise _html_error(final, what)
+            final, response = await self._send("REPORT", book_url, depth="0", stream=True,
+                                               body=_xml.sync_collection(current, with_data=cards is not None))
             try:
-                found = _xml.parse_multistatus(response.content)
-            except _xml.MalformedXML as exc:
-                raise BadResponse(f"{_host(final)} sent an answer the app cannot read while {what}: {exc}. "
-                                  "Your synced contacts are unchanged.") from None
-            truncated = False
-            for r in found.responses:
-                if _xml.href_key(urljoin(final, r.href)) == book_key:
-                    truncated = truncated or r.status == 507
-                    continue
-                if r.status == 404:
-                    removed.append(r.href)
-                    etags.pop(r.href, None)
-                elif r.status in (None, 200):
-                    etags[r.href] = r.text(d("getetag"))
-                    if r.href in removed:
-                        removed.remove(r.href)
-            if found.sync_token is None:
+                if response.status_code in (400, 405, 501) or (
+                        response.status_code == 403 and _looks_xml(response)
+                        and d("supported-report") in _xml.error_conditions(response.content)):
+                    if token is not None:
+                        raise SyncTokenExpired(f"{_host(final)} does not answer sync-collection any more.")
+                    return await self._propfind_listing(book_url)
+                if response.status_code != 207:
+                    if response.status_code == 200 and _looks_html(response):
+                        raise _html_error(final, what)
+                    raise self._fail(final, response, what)
+                if "html" in response.headers.get("content-type", "").lower():
+                    raise _html_error(final, what)
+                reader = _xml.MultistatusReader()
+                batch: list[Card] = []
+                truncated = False
+                try:
+                    async for chunk in response.aiter_bytes():
+                        for r in reader.feed(chunk):
+                            truncated = self._listed(final, book_key, r, etags, removed, batch) or truncated
+                        while cards is not None and len(batch) >= self.batch:
+                            await cards(batch[:self.batch])
+                            del batch[:self.batch]
+                    for r in reader.close():
+                        truncated = self._listed(final, book_key, r, etags, removed, batch) or truncated
+                except _xml.MalformedXML as exc:
+                    raise BadResponse(f"{_host(final)} sent an answer the app cannot read while {what}: {exc}. "
+                                      "Your synced contacts are unchanged.") from None
+                except httpx.TimeoutException:
+                    raise Unreachable(f"{_host(final)} stopped answering while {what}. Check your connection and "
+                                      "try again; your synced contacts are unchanged.") from None
+                except httpx.TransportError as exc:
+                    raise Unreachable(f"The connection to {_host(final)} broke while {what} ({type(exc).__name__})."
+                                      " Try again; your synced contacts are unchanged.") from None
+                while cards is not None and batch:
+                    await cards(batch[:self.batch])
+                    del batch[:self.batch]
+            finally:
+                await response.aclose()
+            if reader.sync_token is None:
                 raise BadResponse(f"{_host(final)} answered sync-collection without a sync token.")
-            current = found.sync_token
+            current = reader.sync_token
             if not truncated:
                 break
         return Listing(etags, removed, current, full=token is None)
+
+    @staticmethod
+    def _listed(final: str, book_key: str, r: _xml.Response, etags: dict[str, str | None], removed: list[str],
+                batch: list[Card]) -> bool:
+        """Record one sync-collection response; True when it says the answer was truncated (507)."""
+        if _xml.href_key(urljoin(final, r.href)) == book_key:
+            return r.status == 507
+        if r.status == 404:
+            removed.append(r.href)
+            etags.pop(r.href, None)
+        elif r.status in (None, 200):
+            etag = r.text(d("getetag"))
+            etags[r.href] = etag
+            if r.href in removed:
+                removed.remove(r.href)
+            data = r.text(c("address-data"))
+            if data is not None:
+                batch.append(Card(r.href, etag, data))
+        return False
 
     async def _propfind_listing(self, book_url: str) -> Listing:
         final, listing = await self._multistatus("PROPFIND", book_url, _xml.propfind(d("getetag"),

@@ -227,24 +227,42 @@ class AddressBookService:
     async def _sync_book(self, client: CardDavClient, book: AddressBook, region: str | None,
                          progress: Progress | None) -> SyncResult:
         try:
-            try:
-                listing = await client.changes(book.url, book.sync_token)
-            except SyncTokenExpired:
-                log.info("Sync token of address book %s expired: syncing in full.", book.id)
-                listing = await client.changes(book.url, None)
             stored = await asyncio.to_thread(self.store.cards, book.id)
             by_key = {href_key(href): card for href, card in stored.items()}
+            parsing = _ParsePipeline(by_key, region)
+
+            async def arrived(cards: builtins.list[carddav.Card]) -> None:
+                await parsing.add([card for card in cards if _needed(by_key, card.href, card.etag)])
+                if progress is not None:
+                    progress(book.name, parsing.received, 0)  # the total is known once the listing is
+
+            try:
+                try:
+                    listing = await client.changes(book.url, book.sync_token, cards=arrived)
+                except SyncTokenExpired:
+                    log.info("Sync token of address book %s expired: syncing in full.", book.id)
+                    await parsing.reset()
+                    listing = await client.changes(book.url, None, cards=arrived)
+                await parsing.finish()
+            finally:
+                await parsing.cancel()
+            present = {href_key(h): etag for h, etag in listing.etags.items()}
             if listing.full:
-                present = {href_key(h) for h in listing.etags}
                 removed = [card.href for key, card in by_key.items() if key not in present]
             else:
                 removed = [by_key[k].href for k in map(href_key, listing.removed) if k in by_key]
+            # Cards the listing streamed in, still present with the same ETag; the rest are fetched.
+            updates = [u for u in parsing.updates if present.get(href_key(u.href), "") == u.etag]
+            skipped = [(href, why) for href, why in parsing.skipped if href_key(href) in present]
+            have = {href_key(u.href) for u in updates} | {href_key(href) for href, _why in skipped}
             wanted = [href for href, etag in listing.etags.items()
-                      if (known := by_key.get(href_key(href))) is None or etag is None or known.etag != etag]
+                      if href_key(href) not in have and _needed(by_key, href, etag)]
             if progress is not None:
-                progress(book.name, 0, len(wanted))
-            updates, skipped, missing = await self._fetch_and_parse(client, book, wanted, by_key, region,
-                                                                    progress)
+                progress(book.name, len(have), len(have) + len(wanted))
+            more, more_skipped, missing = await self._fetch_and_parse(client, book, wanted, by_key, region,
+                                                                      progress, len(have))
+            updates += more
+            skipped += more_skipped
             removed += [by_key[k].href for k in map(href_key, missing) if k in by_key]
             counts = await asyncio.to_thread(self.store.apply, book.id, updates, removed,
                                              sync_token=listing.token, synced_at=self._stamp())
@@ -255,45 +273,33 @@ class AddressBookService:
             return SyncResult(book.id, book.account_label, book.name, error=str(exc))
         if skipped:
             _href, first_reason = skipped[0]
-            more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
+            more_text = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
             await asyncio.to_thread(self.store.record_error, book.id,
                                     f"{len(skipped)} card(s) could not be read and were left as they were: "
-                                    f"{first_reason}{more}. Fix the card in your address book.")
+                                    f"{first_reason}{more_text}. Fix the card in your address book.")
         return SyncResult(book.id, book.account_label, book.name, counts.added, counts.changed, counts.removed,
                           full=listing.full, skipped=tuple(skipped))
 
     @staticmethod
     async def _fetch_and_parse(client: CardDavClient, book: AddressBook, wanted: builtins.list[str],
-                               by_key: dict[str, StoredCard], region: str | None, progress: Progress | None
-                               ) -> tuple[builtins.list[CardUpdate], builtins.list[tuple[str, str]],
-                                          builtins.list[str]]:
+                               by_key: dict[str, StoredCard], region: str | None, progress: Progress | None,
+                               before: int = 0) -> tuple[builtins.list[CardUpdate],
+                                                         builtins.list[tuple[str, str]], builtins.list[str]]:
         """Download batch after batch while a worker thread parses the one before (a two-stage pipeline)."""
-        updates: list[CardUpdate] = []
-        skipped: list[tuple[str, str]] = []
+        parsing = _ParsePipeline(by_key, region)
         missing: list[str] = []
-        parsing: asyncio.Future[tuple[list[CardUpdate], list[tuple[str, str]]]] | None = None
-        done = 0
-
-        async def collect() -> None:
-            if parsing is not None:
-                parsed, bad = await parsing
-                updates.extend(parsed)
-                skipped.extend(bad)
-
+        done = before
         try:
             async for batch in client.fetch_batches(book.url, wanted):
-                await collect()
-                parsing = asyncio.ensure_future(asyncio.to_thread(_parse_cards, batch.cards, by_key, region))
+                await parsing.add(batch.cards)
                 missing += batch.missing
                 done += len(batch.cards) + len(batch.missing)
                 if progress is not None:
-                    progress(book.name, done, len(wanted))
-            await collect()
-        except BaseException:
-            if parsing is not None and not parsing.done():
-                parsing.cancel()
-            raise
-        return updates, skipped, missing
+                    progress(book.name, done, before + len(wanted))
+            await parsing.finish()
+        finally:
+            await parsing.cancel()
+        return parsing.updates, parsing.skipped, missing
 
     # ---------------------------------------------------------------------------------------- write-back
 
@@ -368,6 +374,49 @@ def _parse_cards(cards: Iterable[carddav.Card], by_key: dict[str, StoredCard], r
             continue
         updates.append(CardUpdate.of(href, card.etag, card.vcard, parsed, region))
     return updates, skipped
+
+
+def _needed(by_key: dict[str, StoredCard], href: str, etag: str | None) -> bool:
+    """Whether a listed card must be read: new, changed, or with no ETag to compare."""
+    known = by_key.get(href_key(href))
+    return known is None or etag is None or known.etag != etag
+
+
+class _ParsePipeline:
+    """Cards parsed in a worker thread, one batch at a time, while the next batch downloads."""
+
+    def __init__(self, by_key: dict[str, StoredCard], region: str | None) -> None:
+        self._by_key = by_key
+        self._region = region
+        self._running: asyncio.Future[tuple[list[CardUpdate], list[tuple[str, str]]]] | None = None
+        self.updates: list[CardUpdate] = []
+        self.skipped: list[tuple[str, str]] = []
+        self.received = 0
+
+    async def add(self, cards: list[carddav.Card]) -> None:
+        """Start parsing ``cards`` once the batch before is parsed (at most one batch waits)."""
+        await self.finish()
+        self.received += len(cards)
+        if cards:
+            self._running = asyncio.ensure_future(asyncio.to_thread(_parse_cards, cards, self._by_key,
+                                                                    self._region))
+
+    async def finish(self) -> None:
+        if self._running is not None:
+            running, self._running = self._running, None
+            parsed, bad = await running
+            self.updates.extend(parsed)
+            self.skipped.extend(bad)
+
+    async def reset(self) -> None:
+        """Forget everything (the listing starts again from scratch)."""
+        await self.cancel()
+        self.updates, self.skipped, self.received = [], [], 0
+
+    async def cancel(self) -> None:
+        if self._running is not None and not self._running.done():
+            self._running.cancel()
+        self._running = None
 
 
 def _default_label(url: str, username: str) -> str:

@@ -86,6 +86,12 @@ class AddressBookBar(QtWidgets.QWidget):
         self.status_label.setText("<br>".join(lines))
 
     def show_progress(self, name: str, done: int, total: int) -> None:
+        if total <= 0 and done > 0:  # cards streaming in with the listing: the total is not known yet
+            self.progress.setFormat(f"Syncing {name}… {done}")
+            self.progress.setRange(0, 0)  # a busy bar
+            self.progress.setVisible(True)
+            return
+        self.progress.setMinimum(0)
         self.progress.setFormat(f"Syncing {name}… %v of %m")
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)

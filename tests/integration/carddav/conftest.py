@@ -195,7 +195,8 @@ class FaultyProxy:
 
     ``fault`` (one of :data:`FAULTS`, or None) applies to requests whose method is in ``methods``: set
     ``methods={"REPORT"}`` to break syncing while discovery still works. ``bad-card`` forwards, then
-    replaces the first vCard of a multiget answer with one that does not parse.
+    replaces the first vCard of a REPORT answer that carries vCards (multiget, or sync-collection
+    asked for the data) with one that does not parse.
     """
 
     def __init__(self, upstream: str) -> None:
@@ -234,7 +235,7 @@ class FaultyProxy:
             async with httpx.AsyncClient(base_url=self.upstream, timeout=30) as client:
                 upstream = await client.request(request.method, path, content=await request.body(), headers=headers)
             body = upstream.content
-            if self.fault == "bad-card" and request.method == "REPORT" and b"addressbook-multiget" in (
+            if self.fault == "bad-card" and request.method == "REPORT" and b"address-data" in (
                     await request.body()):
                 body = _break_first_card(body)
             keep = {k: v for k, v in upstream.headers.items() if k.lower() in ("content-type", "etag", "location")}

@@ -171,3 +171,46 @@ def test_what_the_user_types_becomes_a_start_url(typed: str, url: str) -> None:
 
 def test_hrefs_compare_by_their_decoded_path() -> None:
     assert _xml.href_key("/a/b%20c.vcf") == _xml.href_key("https://x.example/a/b c.vcf")
+
+
+def _card_member(href: str, etag: str, name: str) -> str:
+    vcard = f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{name}\r\nTEL:+442079460000\r\nEND:VCARD\r\n"
+    return (f"<d:response><d:href>{href}</d:href><d:propstat><d:prop><d:getetag>{etag}</d:getetag>"
+            f"<card:address-data>{escape(vcard)}</card:address-data></d:prop>"
+            "<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>")
+
+
+def test_cards_asked_for_in_the_listing_arrive_in_batches_as_the_answer_streams() -> None:
+    asked: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request.content)
+        body = multistatus(*[_card_member(f"/books/me/family/{i}.vcf", f'"{i}"', f"Person {i}") for i in range(7)],
+                           member("/books/me/family/bare.vcf", '"b"'), token="t1")
+        return httpx.Response(207, stream=httpx.ByteStream(body), headers={"Content-Type": "application/xml"})
+
+    batches: list[list[str]] = []
+
+    async def arrived(cards: list) -> None:  # type: ignore[type-arg]
+        batches.append([card.href for card in cards])
+
+    async def scenario():  # type: ignore[no-untyped-def]
+        async with CardDavClient(BOOK, "me", "pw", transport=httpx.MockTransport(handler), batch=3) as dav:
+            return await dav.changes(BOOK, None, cards=arrived)
+
+    listing = run(scenario())
+    assert len(asked) == 1 and b"address-data" in asked[0]  # one request, asking for the vCards
+    assert [len(b) for b in batches] == [3, 3, 1]  # in batches; the card sent without data is not among them
+    assert "/books/me/family/bare.vcf" in listing.etags and len(listing.etags) == 8 and listing.token == "t1"
+
+
+def test_a_streamed_answer_cut_off_midway_changes_nothing_and_says_so() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = multistatus(*[_card_member(f"/books/me/family/{i}.vcf", f'"{i}"', "P") for i in range(3)])
+        return httpx.Response(207, content=body[: len(body) // 2], headers={"Content-Type": "application/xml"})
+
+    async def arrived(cards: list) -> None:  # type: ignore[type-arg]
+        pass
+
+    with pytest.raises(BadResponse, match="cannot read"):
+        run(client(handler).changes(BOOK, None, cards=arrived))
