@@ -395,7 +395,8 @@ class CardDavClient:
     def _listed(final: str, book_key: str, r: _xml.Response, etags: dict[str, str | None], removed: list[str],
                 batch: list[Card]) -> bool:
         """Record one sync-collection response; True when it says the answer was truncated (507)."""
-        if _xml.href_key(urljoin(final, r.href)) == book_key:
+        if r.href.rstrip("/").rsplit("/", 1)[-1] == book_key.rstrip("/").rsplit("/", 1)[-1] and \
+                _xml.href_key(urljoin(final, r.href)) == book_key:  # (a card's last segment differs: cheap test)
             return r.status == 507
         if r.status == 404:
             removed.append(r.href)

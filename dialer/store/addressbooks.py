@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from dialer.store.contacts import Contact, ContactStore
+from dialer.store.contacts import ChildRows, Contact, ContactStore
 from dialer.store.db import Database
 from dialer.store.importing import ParsedContact, contact_numbers
 from dialer.store.text import folded_name
@@ -65,10 +65,12 @@ class CardUpdate:
     etag: str | None
     vcard: str
     contact: Contact
+    rows: ChildRows | None = None  # the contact's index rows, worked out with the parsing (not in the write)
 
     @classmethod
     def of(cls, href: str, etag: str | None, vcard: str, parsed: ParsedContact, region: str | None) -> CardUpdate:
-        return cls(href, etag, vcard, contact_of(parsed, region))
+        contact = contact_of(parsed, region)
+        return cls(href, etag, vcard, contact, ContactStore.child_rows(contact))
 
 
 @dataclass(frozen=True)
@@ -195,10 +197,11 @@ class AddressBookStore:
                     cur = conn.execute(
                         "INSERT INTO contacts(name, name_folded, favourite, note, created_at, updated_at, "
                         "address_book_id, href, etag, vcard, read_only) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (contact.name, folded_name(contact.name), contact.note, synced_at, synced_at, book_id,
+                        (contact.name, update.rows.folded if update.rows else folded_name(contact.name),
+                         contact.note, synced_at, synced_at, book_id,
                          update.href, update.etag, update.vcard, read_only))
                     contact_id = int(cur.lastrowid or 0)
-                    ContactStore._write_children(conn, contact_id, contact)
+                    ContactStore._write_children(conn, contact_id, contact, update.rows)
                     known[update.href] = contact_id
                     added += 1
                 else:

@@ -77,6 +77,16 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class ChildRows:
+    """A contact's rows in ``contact_numbers`` and ``contact_words``, less the contact's id."""
+
+    name: str  # the name the word rows were made from
+    folded: str
+    numbers: list[tuple[str, str, str | None, int, str, int]]
+    words: list[tuple[str, str, int]]
+
+
+@dataclass(frozen=True)
 class ContactMatch:
     """One search result row: a contact and one of its numbers."""
 
@@ -153,15 +163,23 @@ class ContactStore:
         return contact_id
 
     @staticmethod
-    def _write_children(conn: sqlite3.Connection, contact_id: int, contact: Contact) -> None:
+    def child_rows(contact: Contact) -> ChildRows:
+        """The number and word-index rows of ``contact`` without its id (worked out before a write)."""
+        number_rows = [(n.label, n.raw, n.e164, int(n.valid), n.search_digits, i)
+                       for i, n in enumerate(contact.numbers)]
+        word_rows = [(kind, word, position) for kind, word, _id, position in _word_rows(0, contact.name)]
+        return ChildRows(contact.name, folded_name(contact.name), number_rows, word_rows)
+
+    @staticmethod
+    def _write_children(conn: sqlite3.Connection, contact_id: int, contact: Contact,
+                        rows: ChildRows | None = None) -> None:
+        if rows is None or rows.name != contact.name:
+            rows = ContactStore.child_rows(contact)
         conn.executemany(
             "INSERT INTO contact_numbers(contact_id, label, raw, e164, valid, digits, position) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(contact_id, n.label, n.raw, n.e164, int(n.valid), n.search_digits, i)
-             for i, n in enumerate(contact.numbers)],
-        )
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", [(contact_id, *row) for row in rows.numbers])
         conn.executemany("INSERT INTO contact_words(kind, word, contact_id, position) VALUES (?, ?, ?, ?)",
-                         _word_rows(contact_id, contact.name))
+                         [(kind, word, contact_id, position) for kind, word, position in rows.words])
 
     def add(self, contact: Contact) -> int:
         """Insert ``contact`` (its ``id`` is ignored) and return the new id; also sets ``contact.id``."""

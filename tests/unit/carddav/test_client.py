@@ -214,3 +214,11 @@ def test_a_streamed_answer_cut_off_midway_changes_nothing_and_says_so() -> None:
 
     with pytest.raises(BadResponse, match="cannot read"):
         run(client(handler).changes(BOOK, None, cards=arrived))
+
+
+@pytest.mark.parametrize("href", ["/a/b.vcf", "/a/b c.vcf", "/a/%20x.vcf", "https://x.example/a/b.vcf", "/a/b?x=1",
+                                  "/a//b.vcf", "//host/a.vcf", "/a/b\t.vcf", " /a", "/a#frag", "/Ж/б.vcf"])
+def test_href_keys_are_the_decoded_path(href: str) -> None:
+    from urllib.parse import unquote, urlsplit
+
+    assert _xml.href_key(href) == unquote(urlsplit(href).path)
